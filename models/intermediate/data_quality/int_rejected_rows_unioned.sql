@@ -1,0 +1,58 @@
+{#-
+    Every rejected raw row of every source table, with its raw values in full and masked.
+    Only the CRM holds personal data; the other tables' values are the same in both columns.
+-#}
+
+{%- set validated_tables = [
+    ('shop_orders', 'base_shop__orders'),
+    ('shop_order_items', 'base_shop__order_items'),
+    ('crm_customers', 'base_crm__customers'),
+    ('web_events', 'base_web__events'),
+    ('support_tickets', 'base_support__tickets'),
+    ('marketing_campaigns', 'base_marketing__campaigns'),
+    ('marketing_events', 'base_marketing__events'),
+] %}
+
+with
+
+{% for source_table, model_name in validated_tables %}
+{{ source_table }} as (
+    select
+        '{{ source_table }}' as source_table,
+        source_file,
+        source_row_number,
+        reject_reason,
+        raw_values,
+        {% if source_table == 'crm_customers' -%}
+            raw_values_masked
+        {%- else -%}
+            raw_values as raw_values_masked
+        {%- endif %}
+    from {{ ref(model_name) }}
+    where reject_reason is not null
+),
+{% endfor %}
+
+unioned as (
+    {% for source_table, model_name in validated_tables -%}
+        select * from {{ source_table }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        {{ dbt.concat(['source_table', "'|'", 'source_file', "':'", dbt.cast('source_row_number', dbt.type_string())]) }}
+            as rejected_row_id,
+        source_table,
+        {{ dbt.concat(['source_file', "':'", dbt.cast('source_row_number', dbt.type_string())]) }}
+            as raw_row_key,
+        source_file,
+        source_row_number,
+        reject_reason as reason,
+        raw_values,
+        raw_values_masked
+    from unioned
+)
+
+select * from final

@@ -1,0 +1,140 @@
+{#-
+    Validation step for raw crm_customers. Every version of a customer is kept (the key is
+    customer_id + updated_at) so that later models can take the version valid on a day.
+    Rejected rows keep their raw values twice: in full for the restricted report, and
+    with personal data masked for the BI-facing one.
+-#}
+
+{%- set raw_columns = [
+    'customer_id', 'email', 'first_name', 'last_name', 'phone', 'country_code', 'city',
+    'birth_date', 'signup_at', 'marketing_opt_in', 'updated_at',
+] %}
+{%- set pii_columns = ['email', 'first_name', 'last_name', 'phone', 'birth_date'] %}
+
+with
+
+source as (
+    {{ read_raw_table(source('crm', 'crm_customers')) }}
+),
+
+country_codes as (
+    select * from {{ ref('country_codes') }}
+),
+
+parsed as (
+    select
+        -- lineage
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+
+        -- ids
+        {{ clean_text('customer_id') }} as customer_id,
+
+        -- strings
+        lower({{ clean_text('email') }}) as email_cleaned,
+        {{ clean_text('first_name') }} as first_name,
+        {{ clean_text('last_name') }} as last_name,
+        {{ clean_text('phone') }} as phone,
+        upper({{ clean_text('country_code') }}) as country_code_cleaned,
+        {{ clean_text('city') }} as city,
+
+        -- booleans
+        {{ parse_boolean('marketing_opt_in') }} as is_marketing_opt_in,
+
+        -- dates and timestamps
+        {{ parse_date('birth_date') }} as birth_date,
+        {{ parse_timestamp_utc('signup_at') }} as signup_at,
+        {{ parse_timestamp_utc('updated_at') }} as updated_at,
+
+        -- checks on the raw text
+        {{ is_blank('customer_id') }} as is_key_missing,
+        {{ is_blank('signup_at') }} as is_signup_blank,
+        {{ is_blank('birth_date') }} as is_birth_date_blank,
+
+        -- raw text, kept for the rejected-rows report
+        {%- for column in raw_columns %}
+        {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from source
+),
+
+looked_up as (
+    select
+        parsed.*,
+        coalesce(country_codes.country_code, 'unknown') as country_code,
+        case
+            when parsed.email_cleaned like '%_@_%._%' then parsed.email_cleaned
+        end as email
+    from parsed
+    left join country_codes
+        on parsed.country_code_cleaned = country_codes.country_code
+),
+
+validated as (
+    select
+        *,
+        case
+            when is_key_missing then 'missing_key'
+            when updated_at is null then 'unparseable_timestamp'
+            when signup_at is null and not is_signup_blank then 'unparseable_timestamp'
+            when birth_date is null and not is_birth_date_blank then 'unparseable_timestamp'
+            when updated_at > {{ run_started_at_utc() }} then 'future_timestamp'
+            when signup_at > {{ run_started_at_utc() }} then 'future_timestamp'
+            when birth_date < cast('1900-01-01' as date) then 'out_of_range'
+            when birth_date > cast({{ run_started_at_utc() }} as date) then 'out_of_range'
+        end as validation_reason
+    from looked_up
+),
+
+deduplicated as (
+    {{ rank_row_versions(
+        relation='validated',
+        key_columns=['customer_id', 'updated_at'],
+        compared_columns=['email', 'first_name', 'last_name', 'phone', 'country_code', 'city',
+                          'birth_date', 'signup_at', 'is_marketing_opt_in'],
+    ) }}
+),
+
+final as (
+    select
+        -- ids
+        {{ dbt.hash(dbt.concat(['customer_id', "'|'", dbt.cast('updated_at', dbt.type_string())])) }}
+            as customer_version_id,
+        customer_id,
+
+        -- strings
+        email,
+        first_name,
+        last_name,
+        phone,
+        country_code,
+        city,
+
+        -- booleans
+        is_marketing_opt_in,
+        email_cleaned is not null and email is null as is_email_invalid,
+
+        -- dates and timestamps
+        birth_date,
+        signup_at,
+        updated_at,
+
+        -- validation
+        source_file,
+        source_row_number,
+        reject_reason,
+        case
+            when country_code = 'unknown' and country_code_cleaned is not null then country_code_cleaned
+        end as unmapped_country_code,
+        case
+            when reject_reason is not null then {{ raw_values_json(raw_columns, prefix='raw_') }}
+        end as raw_values,
+        case
+            when reject_reason is not null
+                then {{ raw_values_json(raw_columns, prefix='raw_', masked_columns=pii_columns) }}
+        end as raw_values_masked
+
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,119 @@
+{#- Validation step for raw marketing_campaigns. Cost is converted to the reporting currency at the start date. -#}
+
+{%- set raw_columns = ['campaign_id', 'campaign_name', 'channel', 'started_at', 'cost', 'currency'] %}
+
+with
+
+source as (
+    {{ read_raw_table(source('marketing', 'marketing_campaigns')) }}
+),
+
+fx_rates as (
+    select * from {{ ref('fx_rates') }}
+),
+
+fx_rates_to_reporting as (
+    {{ fx_rates_to_reporting('fx_rates') }}
+),
+
+parsed as (
+    select
+        -- lineage
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+
+        -- ids
+        {{ clean_text('campaign_id') }} as campaign_id,
+
+        -- strings
+        {{ clean_text('campaign_name') }} as campaign_name,
+        {{ clean_enum('channel') }} as channel,
+        upper(trim(currency)) as currency_code,
+
+        -- numerics
+        case
+            when {{ is_blank('cost') }} then 0
+            else {{ parse_amount('cost') }}
+        end as cost_original,
+
+        -- timestamps
+        {{ parse_timestamp_utc('started_at') }} as started_at,
+
+        -- checks on the raw text
+        {{ is_blank('campaign_id') }} as is_key_missing,
+        {{ is_blank('currency') }} as is_currency_blank,
+
+        -- raw text, kept for the rejected-rows report
+        {%- for column in raw_columns %}
+        {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from source
+),
+
+converted as (
+    select
+        parsed.*,
+        fx_rates_to_reporting.rate_to_reporting,
+        {{ convert_amount('parsed.cost_original', 'fx_rates_to_reporting.rate_to_reporting') }}
+            as cost
+    from parsed
+    left join fx_rates_to_reporting
+        on
+            coalesce(parsed.currency_code, '{{ var("reporting_currency") }}')
+            = fx_rates_to_reporting.currency_code
+            and cast(parsed.started_at as date) >= fx_rates_to_reporting.valid_from
+            and cast(parsed.started_at as date) < fx_rates_to_reporting.valid_to
+),
+
+validated as (
+    select
+        *,
+        case
+            when is_key_missing then 'missing_key'
+            when started_at is null then 'unparseable_timestamp'
+            when started_at > {{ run_started_at_utc() }} then 'future_timestamp'
+            when cost_original is null then 'unparseable_amount'
+            when cost_original < 0 then 'negative_amount'
+            when rate_to_reporting is null then 'unknown_currency'
+        end as validation_reason
+    from converted
+),
+
+deduplicated as (
+    {{ rank_row_versions(
+        relation='validated',
+        key_columns=['campaign_id'],
+        compared_columns=['campaign_name', 'channel', 'started_at', 'cost_original', 'currency_code'],
+    ) }}
+),
+
+final as (
+    select
+        -- ids
+        campaign_id,
+
+        -- strings
+        campaign_name,
+        channel,
+        coalesce(currency_code, '{{ var("reporting_currency") }}') as currency_code,
+
+        -- numerics
+        cost_original,
+        rate_to_reporting,
+        cost,
+
+        -- timestamps
+        started_at,
+
+        -- validation
+        source_file,
+        source_row_number,
+        reject_reason,
+        case
+            when reject_reason is not null then {{ raw_values_json(raw_columns, prefix='raw_') }}
+        end as raw_values
+
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,148 @@
+{#-
+    Validation step for raw shop_orders: parse the files once, type every column, and give
+    each row one reject reason or none (first failing check wins; see the docs block
+    `reject_reason`). stg_shop__orders keeps the rows without a reason.
+-#}
+
+{%- set raw_columns = [
+    'order_id', 'customer_id', 'ordered_at', 'status', 'currency',
+    'order_total', 'discount_total', 'sales_channel',
+] %}
+
+with
+
+source as (
+    {{ read_raw_table(source('shop', 'shop_orders')) }}
+),
+
+order_statuses as (
+    select * from {{ ref('map_order_statuses') }}
+),
+
+fx_rates as (
+    select * from {{ ref('fx_rates') }}
+),
+
+fx_rates_to_reporting as (
+    -- Rate of every currency to the reporting currency, valid from its date until the next.
+    {{ fx_rates_to_reporting('fx_rates') }}
+),
+
+parsed as (
+    select
+        -- lineage
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+
+        -- ids
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('customer_id') }} as customer_id,
+
+        -- strings
+        lower(trim(status)) as status_source_value,
+        upper(trim(currency)) as currency_code,
+        {{ clean_enum('sales_channel') }} as sales_channel,
+
+        -- numerics
+        {{ parse_amount('order_total') }} as order_total_original,
+        case
+            when {{ is_blank('discount_total') }} then 0
+            else {{ parse_amount('discount_total') }}
+        end as discount_total_original,
+
+        -- timestamps
+        {{ parse_timestamp_utc('ordered_at') }} as ordered_at,
+
+        -- checks on the raw text
+        {{ is_blank('order_id') }} or {{ is_blank('customer_id') }} as is_key_missing,
+
+        -- raw text, kept for the rejected-rows report
+        {%- for column in raw_columns %}
+        {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from source
+),
+
+converted as (
+    select
+        parsed.*,
+        coalesce(order_statuses.order_status, 'unknown') as order_status,
+        coalesce(order_statuses.is_purchase, false) as is_purchase,
+        fx_rates_to_reporting.rate_to_reporting,
+        {{ convert_amount('parsed.order_total_original', 'fx_rates_to_reporting.rate_to_reporting') }}
+            as order_total,
+        {{ convert_amount('parsed.discount_total_original', 'fx_rates_to_reporting.rate_to_reporting') }}
+            as discount_total
+    from parsed
+    left join order_statuses
+        on parsed.status_source_value = order_statuses.source_value
+    left join fx_rates_to_reporting
+        on
+            parsed.currency_code = fx_rates_to_reporting.currency_code
+            and cast(parsed.ordered_at as date) >= fx_rates_to_reporting.valid_from
+            and cast(parsed.ordered_at as date) < fx_rates_to_reporting.valid_to
+),
+
+validated as (
+    select
+        *,
+        case
+            when is_key_missing then 'missing_key'
+            when ordered_at is null then 'unparseable_timestamp'
+            when ordered_at > {{ run_started_at_utc() }} then 'future_timestamp'
+            when order_total_original is null or discount_total_original is null
+                then 'unparseable_amount'
+            when order_total_original < 0 or discount_total_original < 0 then 'negative_amount'
+            when rate_to_reporting is null then 'unknown_currency'
+        end as validation_reason
+    from converted
+),
+
+deduplicated as (
+    {{ rank_row_versions(
+        relation='validated',
+        key_columns=['order_id'],
+        compared_columns=['customer_id', 'ordered_at', 'order_status', 'currency_code',
+                          'order_total_original', 'discount_total_original', 'sales_channel'],
+    ) }}
+),
+
+final as (
+    select
+        -- ids
+        order_id,
+        customer_id,
+
+        -- strings
+        order_status,
+        currency_code,
+        sales_channel,
+
+        -- numerics
+        order_total_original,
+        discount_total_original,
+        rate_to_reporting,
+        order_total,
+        discount_total,
+
+        -- booleans
+        is_purchase,
+
+        -- timestamps
+        ordered_at,
+
+        -- validation
+        source_file,
+        source_row_number,
+        reject_reason,
+        case
+            when order_status = 'unknown' and status_source_value <> 'unknown' then status_source_value
+        end as unmapped_status,
+        case
+            when reject_reason is not null then {{ raw_values_json(raw_columns, prefix='raw_') }}
+        end as raw_values
+
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Customer segmentation helpers used by the dbt project (installed with `pip install -e .`)."""
