@@ -15,35 +15,31 @@
 
 with
 
-{% for source_table, model_name in validated_tables %}
-{{ source_table }} as (
-    select
-        '{{ source_table }}' as source_table,
-        source_file,
-        source_row_number,
-        reject_reason,
-        raw_values,
-        {% if source_table == 'crm_customers' -%}
-            raw_values_masked
-        {%- else -%}
-            raw_values as raw_values_masked
-        {%- endif %}
-    from {{ ref(model_name) }}
-    where reject_reason is not null
-),
-{% endfor %}
-
 unioned as (
     {% for source_table, model_name in validated_tables -%}
-        select * from {{ source_table }}
+        select
+            '{{ source_table }}' as source_table,
+            source_file,
+            source_row_number,
+            reject_reason,
+            raw_values,
+            {% if source_table == 'crm_customers' -%}
+                raw_values_masked
+            {%- else -%}
+                raw_values as raw_values_masked
+            {%- endif %}
+        from {{ ref(model_name) }}
+        where reject_reason is not null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 final as (
     select
-        {{ dbt.concat(['source_table', "'|'", 'source_file', "':'", dbt.cast('source_row_number', dbt.type_string())]) }}
-            as rejected_row_id,
+        {{ dbt.concat([
+            'source_table', "'|'", 'source_file', "':'",
+            dbt.cast('source_row_number', dbt.type_string()),
+        ]) }} as rejected_row_id,
         source_table,
         {{ dbt.concat(['source_file', "':'", dbt.cast('source_row_number', dbt.type_string())]) }}
             as raw_row_key,

@@ -12,21 +12,15 @@
 
 with
 
-{% for source_table, model_name in validated_tables %}
-{{ source_table }} as (
-    select
-        '{{ source_table }}' as source_table,
-        count(*) as raw_rows,
-        sum(case when reject_reason is null then 1 else 0 end) as staged_rows,
-        sum(case when reject_reason is not null then 1 else 0 end) as rejected_rows,
-        count(distinct source_file) as source_files
-    from {{ ref(model_name) }}
-),
-{% endfor %}
-
 unioned as (
     {% for source_table, model_name in validated_tables -%}
-        select * from {{ source_table }}
+        select
+            '{{ source_table }}' as source_table,
+            count(*) as raw_rows,
+            sum(case when reject_reason is null then 1 else 0 end) as staged_rows,
+            sum(case when reject_reason is not null then 1 else 0 end) as rejected_rows,
+            count(distinct source_file) as source_files
+        from {{ ref(model_name) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),

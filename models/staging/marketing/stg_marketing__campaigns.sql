@@ -15,9 +15,9 @@ final as (
         currency_code,
 
         -- numerics
-        cost_original,
+        campaign_cost_original,
         rate_to_reporting,
-        cost,
+        campaign_cost,
 
         -- timestamps
         started_at

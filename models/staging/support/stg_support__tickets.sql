@@ -16,7 +16,7 @@ final as (
 
         -- numerics
         satisfaction_score,
-        {{ dbt.datediff('created_at', 'resolved_at', 'minute') }} / 60.0 as resolution_hours,
+        {{ dbt.datediff('created_at', 'resolved_at', 'minute') }} / 60.0 as resolution_hours,  -- noqa: LT05
 
         -- booleans
         is_complaint,

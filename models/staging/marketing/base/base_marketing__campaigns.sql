@@ -34,7 +34,7 @@ parsed as (
         case
             when {{ is_blank('cost') }} then 0
             else {{ parse_amount('cost') }}
-        end as cost_original,
+        end as campaign_cost_original,
 
         -- timestamps
         {{ parse_timestamp_utc('started_at') }} as started_at,
@@ -45,7 +45,7 @@ parsed as (
 
         -- raw text, kept for the rejected-rows report
         {%- for column in raw_columns %}
-        {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
+            {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from source
 ),
@@ -54,8 +54,8 @@ converted as (
     select
         parsed.*,
         fx_rates_to_reporting.rate_to_reporting,
-        {{ convert_amount('parsed.cost_original', 'fx_rates_to_reporting.rate_to_reporting') }}
-            as cost
+        {{ convert_amount('parsed.campaign_cost_original', 'fx_rates_to_reporting.rate_to_reporting') }}
+            as campaign_cost
     from parsed
     left join fx_rates_to_reporting
         on
@@ -72,8 +72,8 @@ validated as (
             when is_key_missing then 'missing_key'
             when started_at is null then 'unparseable_timestamp'
             when started_at > {{ run_started_at_utc() }} then 'future_timestamp'
-            when cost_original is null then 'unparseable_amount'
-            when cost_original < 0 then 'negative_amount'
+            when campaign_cost_original is null then 'unparseable_amount'
+            when campaign_cost_original < 0 then 'negative_amount'
             when rate_to_reporting is null then 'unknown_currency'
         end as validation_reason
     from converted
@@ -83,7 +83,7 @@ deduplicated as (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['campaign_id'],
-        compared_columns=['campaign_name', 'channel', 'started_at', 'cost_original', 'currency_code'],
+        compared_columns=['campaign_name', 'channel', 'started_at', 'campaign_cost_original', 'currency_code'],
     ) }}
 ),
 
@@ -98,9 +98,9 @@ final as (
         coalesce(currency_code, '{{ var("reporting_currency") }}') as currency_code,
 
         -- numerics
-        cost_original,
+        campaign_cost_original,
         rate_to_reporting,
-        cost,
+        campaign_cost,
 
         -- timestamps
         started_at,

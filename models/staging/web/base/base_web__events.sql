@@ -52,7 +52,7 @@ parsed as (
 
         -- raw text, kept for the rejected-rows report
         {%- for column in raw_columns %}
-        {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
+            {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from source
 ),

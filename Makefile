@@ -1,0 +1,59 @@
+# Two commands on a fresh clone: `make build`, then `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export SEGMENTS_DB_PATH ?= segments.duckdb
+export RAW_DATA_DIR ?= data/sample
+
+.PHONY: help install build docs serve lint test test-python bench sample clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-lock.txt pyproject.toml
+	@echo "==> creating $(VENV) and installing pinned dependencies"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+build: install ## Build the warehouse on the embedded sample and generate the docs
+	$(BIN)/dbt build
+	$(BIN)/dbt docs generate
+	@echo
+	@echo "Warehouse: $(abspath $(SEGMENTS_DB_PATH))"
+	@echo "Docs:      $(abspath target/index.html)  (serve them: source $(BIN)/activate && dbt docs serve)"
+
+docs: install ## Regenerate the dbt docs
+	$(BIN)/dbt docs generate
+
+serve: install ## Serve the dbt docs on http://127.0.0.1:8080
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080
+
+lint: install ## ruff, sqlfluff and dbt-score
+	$(BIN)/ruff check src tests/python python_models scripts
+	$(BIN)/ruff format --check src tests/python python_models scripts
+	SEGMENTS_LINT_DB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests/staging tests/seeds
+	$(BIN)/dbt parse --target lint --quiet
+	$(BIN)/dbt-score lint --fail-project-under 9.0 --fail-any-item-under 5.0
+
+test-python: install ## pytest only (includes the end-to-end dbt builds)
+	$(BIN)/pytest -q
+
+test: lint test-python ## Every test: lint, metadata, pytest (unit + end-to-end dbt builds)
+
+bench: install ## Scale runs: generate 100k and 1M customers, time dbt build, peak memory
+	$(BIN)/python scripts/bench.py
+
+sample: install ## Regenerate the embedded sample in data/sample
+	$(BIN)/python -m custseg.generate --customers 5000 --seed 42 --out data/sample
+
+clean: ## Remove build outputs (not the venv)
+	rm -rf target logs dbt_packages $(SEGMENTS_DB_PATH)
