@@ -1,0 +1,99 @@
+"""Shared fixtures: generate raw exports into temporary folders and run dbt against them.
+
+Every dbt invocation gets its own warehouse file, target and log folder, so tests never touch
+the developer's `segments.duckdb` and can share one built world per session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class World:
+    """A generated raw folder, its truth folder, and the warehouse built from it."""
+
+    raw_dir: Path
+    truth_dir: Path
+    db_path: Path
+    work_dir: Path
+
+    @property
+    def dirt(self) -> dict:
+        return json.loads((self.truth_dir / "dirt.json").read_text())
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.sql(sql).fetchall()
+
+
+def generate(out: Path, customers: int, seed: int, *extra: str) -> Path:
+    """Run the sample-data generator CLI; return the truth folder."""
+    truth = out.parent / f"{out.name}_truth"
+    subprocess.run(
+        [
+            str(BIN / "python"),
+            "-m",
+            "custseg.generate",
+            "--customers",
+            str(customers),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--truth-dir",
+            str(truth),
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return truth
+
+
+def run_dbt(
+    args: list[str], *, raw_dir: Path, db_path: Path, work_dir: Path, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run dbt from the repository root against `raw_dir`, writing only under `work_dir`."""
+    env = os.environ | {
+        "RAW_DATA_DIR": str(raw_dir),
+        "SEGMENTS_DB_PATH": str(db_path),
+        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    result = subprocess.run(
+        [str(BIN / "dbt"), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def dirty_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """600 generated customers with injected dirt (mixed layout: folders, parquet), built once."""
+    base = tmp_path_factory.mktemp("dirty_world")
+    raw = base / "raw"
+    truth = generate(raw, 600, 7)
+    world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
+    run_dbt(["build"], raw_dir=raw, db_path=world.db_path, work_dir=base)
+    return world
