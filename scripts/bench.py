@@ -1,0 +1,140 @@
+"""Scale benchmark: generate worlds of growing size, time `dbt build`, measure peak memory.
+
+For each size it also times one plain DuckDB query that computes basic per-customer
+aggregates straight from the same raw files, as the yardstick the build is compared with.
+
+    .venv/bin/python scripts/bench.py --sizes 100000 1000000
+
+Results are printed as a Markdown table and written to `bench/results.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+# One plain DuckDB query over the raw files: the yardstick for the whole build.
+BASELINE_SQL = (Path(__file__).parent / "bench_baseline.sql").read_text()
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command, measured in a fresh helper process."""
+    probe = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "r = subprocess.run(sys.argv[1:]); "
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024; "
+        "print(time.perf_counter() - t, peak); "
+        "sys.exit(r.returncode)"
+    )
+    result = subprocess.run(
+        [str(BIN / "python"), "-c", probe, *cmd], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-6000:] + result.stderr[-4000:])
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    seconds, peak = result.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(peak)
+
+
+def bench_size(customers: int, work: Path, threads: str, memory_limit: str) -> dict:
+    raw = work / f"raw_{customers}"
+    if not (raw / "shop_orders").exists() and not (raw / "shop_orders.csv").exists():
+        print(f"[{customers}] generating raw exports into {raw} ...", flush=True)
+        gen_seconds, gen_peak = measure(
+            [
+                str(BIN / "python"),
+                "-m",
+                "custseg.generate",
+                "--customers",
+                str(customers),
+                "--seed",
+                "1",
+                "--out",
+                str(raw),
+            ],
+            dict(os.environ),
+        )
+    else:
+        gen_seconds, gen_peak = float("nan"), float("nan")
+    size_mb = sum(f.stat().st_size for f in raw.rglob("*") if f.is_file()) / 1e6
+    env = os.environ | {
+        "RAW_DATA_DIR": str(raw),
+        "SEGMENTS_DB_PATH": str(work / f"warehouse_{customers}.duckdb"),
+        "SEGMENTS_DUCKDB_THREADS": threads,
+        "SEGMENTS_DUCKDB_MEMORY_LIMIT": memory_limit,
+        "DBT_TARGET_PATH": str(work / f"target_{customers}"),
+        "DBT_LOG_PATH": str(work / f"logs_{customers}"),
+    }
+    Path(env["SEGMENTS_DB_PATH"]).unlink(missing_ok=True)
+
+    web_reader = (
+        f"read_parquet('{raw}/web_events/*.parquet')"
+        if (raw / "web_events").is_dir()
+        else f"read_csv('{raw}/web_events.csv', header = true, all_varchar = true)"
+    )
+    orders_glob = "/*.csv" if (raw / "shop_orders").is_dir() else ".csv"
+    sql = BASELINE_SQL.format(raw=raw, web_reader=web_reader, orders_glob=orders_glob)
+    baseline_script = (
+        "import duckdb, sys; "
+        f"con = duckdb.connect(config={{'threads': {threads}, 'memory_limit': '{memory_limit}'}}); "
+        "print(con.sql(sys.stdin.read()).fetchall())"
+    )
+    print(f"[{customers}] baseline DuckDB query ...", flush=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "python"), "-c", baseline_script],
+        input=sql,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    baseline_seconds = time.perf_counter() - started
+
+    print(f"[{customers}] dbt build ...", flush=True)
+    build_seconds, build_peak = measure([str(BIN / "dbt"), "build", "--quiet"], env)
+    print(f"[{customers}] dbt build (second run, same data) ...", flush=True)
+    rebuild_seconds, rebuild_peak = measure([str(BIN / "dbt"), "build", "--quiet"], env)
+    return {
+        "customers": customers,
+        "raw_size_mb": round(size_mb, 1),
+        "generate_seconds": round(gen_seconds, 1),
+        "generate_peak_rss_mib": round(gen_peak, 0),
+        "baseline_query_seconds": round(baseline_seconds, 1),
+        "dbt_build_seconds": round(build_seconds, 1),
+        "dbt_build_peak_rss_mib": round(build_peak, 0),
+        "dbt_rebuild_seconds": round(rebuild_seconds, 1),
+        "dbt_rebuild_peak_rss_mib": round(rebuild_peak, 0),
+        "duckdb_threads": threads,
+        "duckdb_memory_limit": memory_limit,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--work-dir", type=Path, default=REPO / "bench")
+    parser.add_argument("--threads", default=os.environ.get("SEGMENTS_DUCKDB_THREADS", "2"))
+    parser.add_argument(
+        "--memory-limit", default=os.environ.get("SEGMENTS_DUCKDB_MEMORY_LIMIT", "4GB")
+    )
+    args = parser.parse_args()
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    results = [bench_size(n, args.work_dir, args.threads, args.memory_limit) for n in args.sizes]
+    (args.work_dir / "results.json").write_text(json.dumps(results, indent=2))
+    keys = list(results[0])
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for row in results:
+        print("| " + " | ".join(str(row[k]) for k in keys) + " |")
+
+
+if __name__ == "__main__":
+    main()
