@@ -40,7 +40,7 @@ serve: install ## Serve the dbt docs on http://127.0.0.1:8080
 lint: install ## ruff, sqlfluff and dbt-score
 	$(BIN)/ruff check src tests/python python_models scripts
 	$(BIN)/ruff format --check src tests/python python_models scripts
-	SEGMENTS_LINT_DB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests/staging tests/seeds
+	SEGMENTS_LINT_DB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests
 	$(BIN)/dbt parse --target lint --quiet
 	$(BIN)/dbt-score lint --fail-project-under 9.0 --fail-any-item-under 5.0
 

@@ -5,6 +5,8 @@ decile of predicted purchases. When the calibration fit does not converge, only 
 row is written, with null predictions.
 """
 
+import pandas as pd
+
 from custseg import clv
 from custseg.dbt_io import log_progress, read_relation
 
@@ -12,17 +14,19 @@ from custseg.dbt_io import log_progress, read_relation
 def model(dbt, session):
     purchase_model = dbt.config.get("clv_model")
     inputs = read_relation(dbt.ref("int_clv_backtest_inputs")).sort_values("customer_id")
+    # A short history is not an error for the whole build: write an explained, empty backtest.
     if inputs.empty:
-        raise ValueError(
-            "rpt_clv_backtest: no purchases before the calibration cut-off; "
-            "set var clv_calibration_cutoff later"
+        return _not_run(
+            purchase_model,
+            "no purchases before the calibration cut-off; set var clv_calibration_cutoff later",
         )
     holdout_days = int(inputs["holdout_days"].iloc[0])
     cutoff_date = inputs["calibration_cutoff_date"].dt.date.iloc[0]
     if holdout_days <= 0:
-        raise ValueError(
-            f"rpt_clv_backtest: the calibration cut-off {cutoff_date} is not before the "
-            "as-of date; set var clv_calibration_cutoff earlier"
+        return _not_run(
+            purchase_model,
+            f"the calibration cut-off {cutoff_date} is not before the as-of date; "
+            "set var clv_calibration_cutoff earlier",
         )
 
     triples = clv.aggregate_rows(inputs, ["frequency", "recency", "t"])
@@ -53,4 +57,17 @@ def model(dbt, session):
     summary["fit_message"] = fit.message
     summary["calibration_cutoff_date"] = cutoff_date
     summary["holdout_days"] = holdout_days
+    return summary
+
+
+def _not_run(purchase_model, reason):
+    """The overall row only, with null predictions and the reason, when no backtest is possible."""
+    log_progress(f"rpt_clv_backtest: not run: {reason}")
+    summary = clv.backtest_summary([], None, [])
+    summary["clv_model"] = purchase_model
+    summary["converged"] = False
+    summary["fit_message"] = f"not run: {reason}"
+    summary["calibration_cutoff_date"] = pd.NaT
+    summary["holdout_days"] = 0
+    summary["calibration_cutoff_date"] = summary["calibration_cutoff_date"].astype("datetime64[s]")
     return summary

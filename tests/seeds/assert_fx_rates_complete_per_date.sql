@@ -16,7 +16,7 @@ per_date as (
         count(*) as currency_count,
         sum(case when currency_code = '{{ var("reporting_currency") }}' then 1 else 0 end) as reporting_rows
     from fx_rates
-    group by rate_date
+    group by 1
 )
 
 select per_date.*
