@@ -1,9 +1,11 @@
 {#-
     A select over seed fx_rates giving, per currency, the rate to var `reporting_currency`
     and its validity [valid_from, valid_to). The first rate of a currency also covers all
-    earlier dates; the last stays valid. Used in the validation step of tables with amounts.
+    earlier dates; the last stays valid. The reporting currency itself always has rate 1,
+    even when the seed does not list it, so data in one currency needs no rates at all.
 -#}
 {% macro fx_rates_to_reporting(fx_rates) -%}
+    {%- set reporting_currency = var('reporting_currency') -%}
     select
         {{ fx_rates }}.currency_code,
         case
@@ -24,5 +26,12 @@
     inner join {{ fx_rates }} as reporting_rates
         on
             {{ fx_rates }}.rate_date = reporting_rates.rate_date
-            and reporting_rates.currency_code = '{{ var("reporting_currency") }}'
+            and reporting_rates.currency_code = '{{ reporting_currency }}'
+    where {{ fx_rates }}.currency_code <> '{{ reporting_currency }}'
+    union all
+    select
+        '{{ reporting_currency }}' as currency_code,
+        cast('1900-01-01' as date) as valid_from,
+        cast('9999-12-31' as date) as valid_to,
+        1.0 as rate_to_reporting
 {%- endmacro %}
