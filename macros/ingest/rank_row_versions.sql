@@ -7,11 +7,6 @@
 -#}
 {% macro rank_row_versions(relation, key_columns, compared_columns) -%}
     {%- set partition_by = ['validation_reason is null'] + key_columns -%}
-    {%- set hashed = [] -%}
-    {%- for column in compared_columns -%}
-        {%- do hashed.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
-        {%- if not loop.last %}{% do hashed.append("'|'") %}{% endif -%}
-    {%- endfor -%}
     select
         ranked.*,
         coalesce(
@@ -36,7 +31,7 @@
         from (
             select
                 {{ relation }}.*,
-                {{ dbt.hash(dbt.concat(hashed)) }} as version_hash
+                {{ row_version_hash(compared_columns) }} as version_hash
             from {{ relation }}
         ) as hashed_versions
     ) as ranked

@@ -98,7 +98,7 @@ deduplicated as (
 final as (
     select
         -- ids
-        {{ dbt.hash(dbt.concat(['customer_id', "'|'", dbt.cast('updated_at', dbt.type_string())])) }}
+        {{ dbt.concat(['customer_id', "'|'", dbt.cast('updated_at', dbt.type_string())]) }}
             as customer_version_id,
         customer_id,
 

@@ -85,10 +85,10 @@ deduplicated as (
 final as (
     select
         -- ids
-        {{ dbt.hash(dbt.concat([
+        {{ dbt.concat([
             'campaign_id', "'|'", 'customer_id', "'|'", 'event_type', "'|'",
             dbt.cast('event_at', dbt.type_string()),
-        ])) }} as marketing_event_id,
+        ]) }} as marketing_event_id,
         campaign_id,
         customer_id,
 

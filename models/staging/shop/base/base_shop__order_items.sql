@@ -85,7 +85,7 @@ deduplicated as (
 final as (
     select
         -- ids
-        {{ dbt.hash(dbt.concat(['order_id', "'|'", 'product_id'])) }} as order_item_id,
+        {{ dbt.concat(['order_id', "'|'", 'product_id']) }} as order_item_id,
         order_id,
         product_id,
 
