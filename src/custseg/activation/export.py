@@ -1,0 +1,415 @@
+"""Write every activation export under ``EXPORT_DIR``: ``crm/``, ``email/`` and ``ads/``.
+
+Layout (each folder has a ``manifest.json`` listing exactly its current files)::
+
+    crm/customers.csv                                   every unsuppressed customer
+    email/segment_<id>.csv                              one list per segment
+    ads/google_customer_match__segment_<id>.csv         Google Customer Match, hashed
+    ads/meta_custom_audience__segment_<id>.csv          Meta custom audience, hashed
+
+**Streaming.** Customers arrive as one DataFrame or as an iterator of batches, each batch is
+read once. Rows are appended to one temporary file per destination and segment as they are
+built; only per-segment row counters live in memory. When the input is exhausted, each
+segment's count is compared with the destination's minimum audience: large enough, the
+temporary file is fsynced and renamed into place; too small, it is deleted and the manifest
+lists the segment under ``skipped`` with its count. This single pass needs no segment sizes
+up front and no second read of the input (a re-iterable source or counts from SQL would
+have been the alternatives). The CRM file is assembled from its per-segment parts, in
+segment order, so a small segment can be dropped from it too. Memory is bounded by one
+batch, the suppression list, the contacts frame when one is passed (pass ``None`` and
+join the contact columns into the batches to stream those as well), and one open file per
+destination and segment.
+
+**Order of a run.** Write all temporary files; then, per destination: rename the kept
+files into place, write the manifest (atomically), and remove CSVs of earlier runs that
+are no longer current. A failure before the renames leaves the previous export untouched
+and removes the temporary files. Run one export per ``EXPORT_DIR`` at a time.
+
+Rows keep their input order within a file; sort the input by ``customer_id`` for
+byte-identical reruns. Email addresses shared by several customers are not deduplicated
+here (do it in SQL if a destination needs it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custseg.activation.audience import (
+    BOUNCED_COLUMN,
+    CONSENT_COLUMN,
+    CRM_COLUMNS,
+    DEFAULT_CONTROL_SHARE,
+    EMAIL_COLUMNS,
+    GOOGLE_COLUMNS,
+    META_COLUMNS,
+    UNSUBSCRIBED_COLUMN,
+    SegmentKey,
+    Suppression,
+    build_ads_exports,
+    build_crm_export,
+    build_email_lists,
+    check_share,
+    segment_key,
+    split_by_segment,
+    true_mask,
+)
+from custseg.activation.files import (
+    AtomicCsvWriter,
+    ExportFile,
+    format_date,
+    format_timestamp,
+    remove_stale_files,
+    write_manifest,
+)
+
+EXPORT_DIR_ENV = "EXPORT_DIR"
+DESTINATIONS: tuple[str, ...] = ("crm", "email", "ads")
+DEFAULT_MIN_AUDIENCE: dict[str, int] = {"crm": 1, "email": 1, "ads": 1000}
+"""Smallest segment exported per destination; ``google``/``meta`` keys override ``ads``."""
+SKIP_REASON = "below_min_audience"
+CRM_FILE = "customers.csv"
+AD_FILE_PREFIXES: dict[str, str] = {
+    "google": "google_customer_match",
+    "meta": "meta_custom_audience",
+}
+
+_SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def resolve_min_audience(min_audience: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Minimum audience per destination and ad platform, defaults filled in.
+
+    Keys ``crm``, ``email``, ``ads`` and, to set one platform apart, ``google`` and
+    ``meta`` (which otherwise take the ``ads`` value). Every minimum must be at least 1.
+    """
+    given = dict(min_audience or {})
+    unknown = set(given) - {*DESTINATIONS, *AD_FILE_PREFIXES}
+    if unknown:
+        raise ValueError(f"unknown min_audience keys {sorted(unknown)}")
+    resolved = DEFAULT_MIN_AUDIENCE | given
+    for platform in AD_FILE_PREFIXES:
+        resolved.setdefault(platform, resolved["ads"])
+    for key, value in resolved.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"min_audience[{key!r}] must be an integer >= 1, got {value!r}")
+    return resolved
+
+
+def segment_slug(key: SegmentKey) -> str:
+    """File-name-safe form of a segment id (``"At risk/2"`` -> ``"At-risk-2"``)."""
+    return _SLUG_UNSAFE.sub("-", str(key)).strip("-") or "segment"
+
+
+def attach_contacts(batch: pd.DataFrame, contacts: pd.DataFrame | None) -> pd.DataFrame:
+    """Left-join contact details to a batch of customers on ``customer_id``.
+
+    A column present in both keeps the batch value and takes the contact value where the
+    batch has none, except the consent flags, which are combined restrictively: opted in
+    only if both say True; unsubscribed or bounced if either says True.
+
+    Raises:
+        pandas.errors.MergeError: ``contacts`` has more than one row per customer.
+    """
+    if contacts is None:
+        return batch
+    merged = batch.merge(
+        contacts,
+        on="customer_id",
+        how="left",
+        suffixes=("", "__contact"),
+        validate="many_to_one",
+    )
+    for column in contacts.columns:
+        other = f"{column}__contact"
+        if other not in merged.columns:
+            continue
+        if column == CONSENT_COLUMN:
+            merged[column] = true_mask(merged[column], column) & true_mask(merged[other], column)
+        elif column in (UNSUBSCRIBED_COLUMN, BOUNCED_COLUMN):
+            merged[column] = true_mask(merged[column], column) | true_mask(merged[other], column)
+        else:
+            merged[column] = merged[column].where(merged[column].notna(), merged[other])
+        merged = merged.drop(columns=other)
+    return merged
+
+
+def _ordered(keys: Iterable[SegmentKey]) -> list[SegmentKey]:
+    """Segment keys sorted: integers numerically, then strings."""
+    return sorted(keys, key=lambda k: (1, 0, k) if isinstance(k, str) else (0, k, ""))
+
+
+class _SegmentFiles:
+    """One temporary CSV per segment in one folder, opened on the segment's first row."""
+
+    def __init__(
+        self,
+        directory: Path,
+        columns: Iterable[str],
+        file_name: Callable[[SegmentKey | None], str],
+        *,
+        header: bool = True,
+    ) -> None:
+        self.directory = directory
+        self.columns = list(columns)
+        self.file_name = file_name
+        self.header = header
+        self.writers: dict[SegmentKey | None, AtomicCsvWriter] = {}
+
+    def write(self, key: SegmentKey | None, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        writer = self.writers.get(key)
+        if writer is None:
+            path = self.directory / self.file_name(key)
+            writer = AtomicCsvWriter(path, self.columns, header=self.header)
+            self.writers[key] = writer
+        writer.write_frame(frame)
+
+    def count(self, key: SegmentKey | None) -> int:
+        writer = self.writers.get(key)
+        return 0 if writer is None else writer.rows
+
+    def discard(self, key: SegmentKey | None) -> None:
+        writer = self.writers.pop(key, None)
+        if writer is not None:
+            writer.discard()
+
+    def discard_all(self) -> None:
+        for key in list(self.writers):
+            self.discard(key)
+
+
+def _skip_entry(key: SegmentKey, name: object, rows: int, minimum: int) -> dict[str, Any]:
+    return {
+        "segment_id": key,
+        "segment_name": None if pd.isna(name) else str(name),
+        "rows": rows,
+        "min_audience": minimum,
+        "reason": SKIP_REASON,
+    }
+
+
+def _finish_segment_files(
+    files: _SegmentFiles,
+    segments: Mapping[SegmentKey, object],
+    minimum: int,
+    **meta: Any,
+) -> tuple[list[ExportFile], list[dict[str, Any]]]:
+    """Commit the segments at or above ``minimum``; discard and report the others."""
+    kept: list[ExportFile] = []
+    skipped: list[dict[str, Any]] = []
+    for key in _ordered(segments):
+        rows = files.count(key)
+        if rows >= minimum:
+            name = segments[key]
+            writer = files.writers.pop(key)
+            kept.append(
+                writer.commit(
+                    segment_id=key,
+                    segment_name=None if pd.isna(name) else str(name),
+                    **meta,
+                )
+            )
+        else:
+            files.discard(key)
+            skipped.append({**_skip_entry(key, segments[key], rows, minimum), **meta})
+    return kept, skipped
+
+
+def _finish_crm(
+    parts: _SegmentFiles, segments: Mapping[SegmentKey, object], directory: Path, minimum: int
+) -> tuple[list[ExportFile], list[dict[str, Any]]]:
+    """Concatenate the kept segments' parts (unsegmented customers last) into one file."""
+    skipped: list[dict[str, Any]] = []
+    with AtomicCsvWriter(directory / CRM_FILE, CRM_COLUMNS) as out:
+        for key in [*_ordered(segments), None]:
+            rows = parts.count(key)
+            if key is not None and rows < minimum:
+                skipped.append(_skip_entry(key, segments[key], rows, minimum))
+            elif rows:
+                out.copy_from(parts.writers[key])
+            parts.discard(key)
+        return [out.commit()], skipped
+
+
+def _publish(
+    directory: Path,
+    destination: str,
+    files: list[ExportFile],
+    skipped: list[dict[str, Any]],
+    *,
+    model_version: str,
+    as_of_date: str,
+    generated_at: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Write the manifest of committed files, then remove files no longer current."""
+    manifest = write_manifest(
+        directory,
+        files,
+        model_version,
+        as_of_date,
+        generated_at,
+        skipped,
+        destination=destination,
+        **extra,
+    )
+    remove_stale_files(directory, {file.path for file in files})
+    return manifest
+
+
+def export_all(
+    customers_df_or_batches: pd.DataFrame | Iterable[pd.DataFrame],
+    contacts_df: pd.DataFrame | None,
+    suppression_df: pd.DataFrame | None,
+    export_dir: str | os.PathLike[str] | None,
+    model_version: str,
+    as_of_date: date | str,
+    min_audience: Mapping[str, int] | None = None,
+    control_share: float = DEFAULT_CONTROL_SHARE,
+    generated_at: datetime | str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Write the CRM, email and ads exports with their manifests; return the manifests.
+
+    Args:
+        customers_df_or_batches: Segmented customers (see
+            :mod:`custseg.activation.audience` for the columns), one DataFrame or an
+            iterable of batches; each customer in exactly one batch.
+        contacts_df: Contact details and consent of the CRM version valid at the as-of date,
+            one row per ``customer_id``, or None when the batches already carry them.
+        suppression_df: Suppression list (``customer_id`` and/or ``email``), or None.
+            Suppressed customers are left out of every destination, CRM included.
+        export_dir: Root folder; None reads the ``EXPORT_DIR`` environment variable.
+        model_version: Version of the segmentation model (manifest; seeds control groups).
+        as_of_date: As-of date of the data (manifest).
+        min_audience: Minimum rows per segment and destination (defaults
+            :data:`DEFAULT_MIN_AUDIENCE`; ``google``/``meta`` may override ``ads``).
+        control_share: Share of each segment held out of email and ads, flagged in CRM.
+        generated_at: Timestamp for the manifests and the CRM ``updated_at``; now (UTC)
+            when None. Inject it for reproducible output.
+
+    Returns:
+        ``{"crm": manifest, "email": manifest, "ads": manifest}``.
+    """
+    root = export_dir if export_dir is not None else os.environ.get(EXPORT_DIR_ENV)
+    if not root:
+        raise ValueError(f"no export_dir given and {EXPORT_DIR_ENV} is not set")
+    if not isinstance(model_version, str) or not model_version:
+        raise ValueError("model_version must be a non-empty string")
+    check_share(control_share)
+    minimums = resolve_min_audience(min_audience)
+    stamp = format_timestamp(generated_at if generated_at is not None else datetime.now(UTC))
+    as_of = format_date(as_of_date)
+    suppression = Suppression.from_frame(suppression_df)
+    if contacts_df is not None and "customer_id" not in contacts_df.columns:
+        raise KeyError("contacts_df needs a customer_id column")
+
+    folders = {destination: Path(root) / destination for destination in DESTINATIONS}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+
+    segments: dict[SegmentKey, object] = {}
+    slugs: dict[str, SegmentKey] = {}
+
+    def register(frame: pd.DataFrame) -> None:
+        pairs = frame.loc[:, ["segment_id", "segment_name"]].drop_duplicates("segment_id")
+        for raw_key, name in zip(pairs["segment_id"], pairs["segment_name"], strict=True):
+            key = segment_key(raw_key)
+            if key is None or key in segments:
+                continue
+            slug = segment_slug(key)
+            if slugs.setdefault(slug, key) != key:
+                raise ValueError(f"segment ids {slugs[slug]!r} and {key!r} share file name {slug}")
+            segments[key] = name
+
+    def crm_part_name(key: SegmentKey | None) -> str:
+        return f"customers.part-{'unsegmented' if key is None else segment_slug(key)}.csv"
+
+    crm_parts = _SegmentFiles(folders["crm"], CRM_COLUMNS, crm_part_name, header=False)
+    email_files = _SegmentFiles(
+        folders["email"], EMAIL_COLUMNS, lambda key: f"segment_{segment_slug(key)}.csv"
+    )
+    ad_files = {
+        platform: _SegmentFiles(
+            folders["ads"],
+            columns,
+            lambda key, prefix=prefix: f"{prefix}__segment_{segment_slug(key)}.csv",
+        )
+        for (platform, prefix), columns in zip(
+            AD_FILE_PREFIXES.items(), (GOOGLE_COLUMNS, META_COLUMNS), strict=True
+        )
+    }
+    all_files = [crm_parts, email_files, *ad_files.values()]
+    common = {
+        "model_version": model_version,
+        "control_share": control_share,
+        "suppression": suppression,
+    }
+    batches = (
+        [customers_df_or_batches]
+        if isinstance(customers_df_or_batches, pd.DataFrame)
+        else customers_df_or_batches
+    )
+    try:
+        for batch in batches:
+            customers = attach_contacts(batch, contacts_df)
+            register(customers)
+            crm = build_crm_export(customers, updated_at=stamp, **common)
+            crm_parts.write(None, crm.loc[crm["segment_id"].isna().to_numpy(dtype=bool)])
+            for key, part in split_by_segment(crm).items():
+                crm_parts.write(key, part)
+            for key, part in build_email_lists(customers, **common).items():
+                email_files.write(key, part)
+            for platform, parts in build_ads_exports(customers, **common).items():
+                for key, part in parts.items():
+                    ad_files[platform].write(key, part)
+
+        published = {"model_version": model_version, "as_of_date": as_of, "generated_at": stamp}
+        manifests: dict[str, dict[str, Any]] = {}
+        files, skipped = _finish_crm(crm_parts, segments, folders["crm"], minimums["crm"])
+        manifests["crm"] = _publish(
+            folders["crm"],
+            "crm",
+            files,
+            skipped,
+            min_audience=minimums["crm"],
+            control_share=control_share,
+            **published,
+        )
+        files, skipped = _finish_segment_files(email_files, segments, minimums["email"])
+        manifests["email"] = _publish(
+            folders["email"],
+            "email",
+            files,
+            skipped,
+            min_audience=minimums["email"],
+            control_share=control_share,
+            **published,
+        )
+        files, skipped = [], []
+        for platform, platform_files in ad_files.items():
+            kept, dropped = _finish_segment_files(
+                platform_files, segments, minimums[platform], platform=platform
+            )
+            files += kept
+            skipped += dropped
+        manifests["ads"] = _publish(
+            folders["ads"],
+            "ads",
+            files,
+            skipped,
+            min_audience={platform: minimums[platform] for platform in AD_FILE_PREFIXES},
+            control_share=control_share,
+            **published,
+        )
+    finally:
+        for segment_files in all_files:
+            segment_files.discard_all()
+    return manifests
