@@ -1,0 +1,603 @@
+"""Segmentation charts as PNG files (matplotlib Agg canvas; pyplot and its global state unused).
+
+Every function draws on its own :class:`~matplotlib.figure.Figure` with a fixed size and
+:data:`DPI`, writes one PNG to ``path`` (creating missing parent folders) and returns the path.
+Samples are bounded and drawn with a fixed random state, PNG metadata carries no software
+version, and colours are fixed per segment (sorted segment ids on the ``tab10``/``tab20``
+palettes; noise in grey), so the same input gives the same picture. Segments appear under their
+names when ``names`` (segment id -> name) is given, else as ``Segment <id>``; noise (``-1``) is
+``Outliers``.
+
+Matrices for silhouette, embedding and dendrogram plots should be the preprocessed (model-space)
+features the clustering used; profiles and sizes use raw values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from scipy.cluster.hierarchy import dendrogram, linkage
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.metrics import silhouette_samples
+from threadpoolctl import threadpool_limits
+
+from custseg.clustering.model import NOISE_SEGMENT_ID
+
+DPI = 110
+NOISE_COLOR = "#9e9e9e"
+NOISE_NAME = "Outliers"
+_ALGORITHM_ORDER = ("kmeans", "gmm", "agglomerative", "dbscan", "hdbscan")
+_ALGORITHM_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+_DENSITY = {"dbscan", "hdbscan"}
+
+Names = Mapping[int, str] | pd.Series | None
+PathLike = str | Path
+
+
+# ---------------------------------------------------------------------------------------------
+# Public plots
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_k_selection(selection_df: pd.DataFrame, path: PathLike) -> Path:
+    """Candidate metrics over the number of clusters, one line per algorithm.
+
+    Four panels: inertia (elbow; knees marked with a triangle), silhouette, gap statistic (with
+    its standard error) and composite score. Density candidates (DBSCAN, HDBSCAN) have no
+    requested k and appear as points at the number of clusters they found. Ineligible
+    candidates are drawn hollow; the selected candidate is circled in every panel where it has
+    a value.
+
+    Args:
+        selection_df: The candidate table (:func:`custseg.clustering.records_frame`): at least
+            ``algorithm`` and ``n_clusters``; optional ``silhouette``, ``inertia``,
+            ``gap_statistic``, ``gap_std_error``, ``composite_score``, ``is_eligible``,
+            ``is_selected``, ``is_elbow``, ``params``.
+        path: PNG file to write.
+    """
+    missing = [c for c in ("algorithm", "n_clusters") if c not in selection_df.columns]
+    if missing:
+        raise KeyError(f"selection columns not found: {missing}")
+    frame = selection_df.copy()
+    frame["_k"] = [_requested_k(row) for _, row in frame.iterrows()]
+    for column in ("is_eligible", "is_selected", "is_elbow"):
+        default = column == "is_eligible"
+        frame[column] = (
+            frame[column].fillna(default).astype(bool) if column in frame.columns else default
+        )
+    algorithms = _ordered_algorithms(frame["algorithm"])
+    colors = {a: _ALGORITHM_COLORS[i % len(_ALGORITHM_COLORS)] for i, a in enumerate(algorithms)}
+
+    fig = _figure((12.0, 8.0))
+    axes = fig.subplots(2, 2)
+    panels = (
+        (
+            "inertia",
+            "Inertia (within-cluster sum of squares)",
+            "lower is tighter; ▼ marks the elbow",
+        ),
+        ("silhouette", "Silhouette", "higher is better"),
+        ("gap_statistic", "Gap statistic", "higher is better"),
+        ("composite_score", "Composite score", "eligible candidates only; higher is better"),
+    )
+    selected = frame[frame["is_selected"]]
+    for ax, (metric, title, hint) in zip(axes.ravel(), panels, strict=True):
+        ax.set_title(f"{title}\n({hint})", fontsize=10)
+        ax.set_xlabel("number of clusters (k)")
+        ax.grid(True, alpha=0.3)
+        if metric not in frame.columns or frame[metric].notna().sum() == 0:
+            _empty_note(ax, "not available")
+            continue
+        for algorithm in algorithms:
+            rows = frame[(frame["algorithm"] == algorithm) & frame[metric].notna()]
+            if rows.empty:
+                continue
+            rows = rows.sort_values(["_k", "n_clusters"], kind="mergesort")
+            x = rows["_k"].to_numpy(dtype=float)
+            y = rows[metric].to_numpy(dtype=float)
+            color = colors[algorithm]
+            if algorithm not in _DENSITY:
+                ax.plot(x, y, color=color, linewidth=1.5, label=algorithm, zorder=2)
+            else:
+                ax.plot([], [], color=color, marker="s", linestyle="none", label=algorithm)
+            eligible = rows["is_eligible"].to_numpy()
+            marker = "s" if algorithm in _DENSITY else "o"
+            ax.scatter(x[eligible], y[eligible], color=color, marker=marker, s=28, zorder=3)
+            ax.scatter(
+                x[~eligible],
+                y[~eligible],
+                facecolors="none",
+                edgecolors=color,
+                marker=marker,
+                s=28,
+                zorder=3,
+            )
+            if metric == "gap_statistic" and "gap_std_error" in rows.columns:
+                err = rows["gap_std_error"].to_numpy(dtype=float)
+                ok = np.isfinite(err)
+                ax.errorbar(
+                    x[ok], y[ok], yerr=err[ok], fmt="none", ecolor=color, alpha=0.5, zorder=1
+                )
+            if metric == "inertia":
+                knees = rows["is_elbow"].to_numpy()
+                ax.scatter(
+                    x[knees], y[knees], marker="v", s=90, color=color, edgecolors="black", zorder=4
+                )
+        chosen = selected[selected[metric].notna()]
+        for _, row in chosen.iterrows():
+            ax.scatter(
+                [row["_k"]],
+                [row[metric]],
+                s=260,
+                facecolors="none",
+                edgecolors="black",
+                linewidths=2,
+                zorder=5,
+            )
+            ax.annotate(
+                f"selected: {row['algorithm']} k={int(row['n_clusters'])}",
+                (row["_k"], row[metric]),
+                textcoords="offset points",
+                xytext=(12, -16),
+                va="top",
+                fontsize=8,
+                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
+            )
+        ax.margins(y=0.1)
+        ks = sorted({int(k) for k in frame["_k"].dropna()})
+        if ks and len(ks) <= 20:
+            ax.set_xticks(ks)
+    handles, labels = [], []
+    for ax in axes.ravel():
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
+    fig.suptitle("Choosing the number of segments (hollow = failed the guards)", fontsize=12)
+    return _save(fig, path)
+
+
+def plot_silhouette_per_cluster(
+    x_sample: np.ndarray | pd.DataFrame,
+    labels: Sequence[int] | np.ndarray | pd.Series,
+    names: Names,
+    path: PathLike,
+    *,
+    max_rows: int = 5_000,
+    random_state: int = 42,
+) -> Path:
+    """Silhouette values of a bounded sample, one band per segment (noise left out).
+
+    Args:
+        x_sample: Preprocessed features, one row per customer.
+        labels: Segment id per row.
+        names: Segment id -> name.
+        path: PNG file to write.
+        max_rows: Silhouettes are computed on a uniform subsample of at most this many
+            (non-noise) rows.
+        random_state: Seed of the subsample.
+
+    Raises:
+        ValueError: Fewer than two segments among the non-noise rows.
+    """
+    x, y = _matrix_and_labels(x_sample, labels)
+    keep = y != NOISE_SEGMENT_ID
+    x, y = x[keep], y[keep]
+    index = _subsample(len(y), max_rows, random_state)
+    x, y = x[index], y[index]
+    segment_ids = sorted(int(s) for s in np.unique(y))
+    if len(segment_ids) < 2:
+        raise ValueError("need at least two segments for silhouettes")
+    with threadpool_limits(limits=1):
+        values = silhouette_samples(x, y)
+    colors = segment_colors(segment_ids)
+    fig = _figure((10.0, 7.0))
+    ax = fig.add_subplot()
+    lower = 0
+    ticks, tick_labels = [], []
+    gap = max(5, len(y) // 100)
+    for sid in segment_ids:
+        band = np.sort(values[y == sid])
+        upper = lower + len(band)
+        ax.fill_betweenx(np.arange(lower, upper), 0, band, color=colors[sid], alpha=0.85)
+        ticks.append((lower + upper) / 2)
+        tick_labels.append(f"{segment_label(names, sid)}\nmean {band.mean():.2f}, n={len(band):,}")
+        lower = upper + gap
+    overall = float(values.mean())
+    ax.axvline(overall, color="black", linestyle="--", linewidth=1)
+    ax.text(overall, lower, f" overall mean {overall:.2f}", va="bottom", fontsize=9)
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(tick_labels, fontsize=8)
+    ax.set_ylim(-gap, lower + gap * 2)
+    ax.set_xlim(min(-0.1, float(values.min()) - 0.05), 1.0)
+    ax.set_xlabel("silhouette (how much closer to its own segment than to the nearest other)")
+    ax.set_title(f"Silhouette per segment ({len(y):,} sampled customers)", fontsize=12)
+    ax.grid(True, axis="x", alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_embedding_scatter(
+    x_sample: np.ndarray | pd.DataFrame,
+    labels: Sequence[int] | np.ndarray | pd.Series,
+    names: Names,
+    path: PathLike,
+    method: str = "pca",
+    random_state: int = 42,
+    *,
+    max_rows: int = 2_000,
+    perplexity: float = 30.0,
+) -> Path:
+    """2-D PCA or t-SNE embedding of a bounded sample, coloured by segment.
+
+    Args:
+        x_sample: Preprocessed features, one row per customer.
+        labels: Segment id per row (noise drawn in grey, underneath).
+        names: Segment id -> name.
+        path: PNG file to write.
+        method: ``"pca"`` or ``"tsne"``.
+        random_state: Seed of the subsample and of t-SNE.
+        max_rows: Uniform subsample size bound.
+        perplexity: t-SNE perplexity (capped below a third of the sample size).
+    """
+    if method not in ("pca", "tsne"):
+        raise ValueError("method must be 'pca' or 'tsne'")
+    x, y = _matrix_and_labels(x_sample, labels)
+    index = _subsample(len(y), max_rows, random_state)
+    x, y = x[index], y[index]
+    if len(y) < 5:
+        raise ValueError("need at least 5 rows")
+    if method == "pca":
+        pca = PCA(n_components=2, random_state=random_state)
+        xy = pca.fit_transform(x)
+        ratio = pca.explained_variance_ratio_
+        axis_labels = (
+            f"principal component 1 ({ratio[0]:.0%} of variance)",
+            f"principal component 2 ({ratio[1]:.0%} of variance)",
+        )
+        title = "Segments on the first two principal components"
+    else:
+        tsne = TSNE(
+            n_components=2,
+            perplexity=min(perplexity, (len(y) - 1) / 3),
+            init="pca",
+            random_state=random_state,
+        )
+        with threadpool_limits(limits=1):  # deterministic, and much faster on small machines
+            xy = tsne.fit_transform(x)
+        axis_labels = ("t-SNE 1", "t-SNE 2")
+        title = "Segments in a t-SNE map (distances between groups are not to scale)"
+    segment_ids = sorted(int(s) for s in np.unique(y))
+    colors = segment_colors(segment_ids)
+    fig = _figure((10.0, 7.5))
+    ax = fig.add_subplot()
+    for sid in segment_ids:  # noise (-1) sorts first and so is drawn underneath
+        mask = y == sid
+        ax.scatter(
+            xy[mask, 0],
+            xy[mask, 1],
+            s=8 if sid == NOISE_SEGMENT_ID else 12,
+            color=colors[sid],
+            alpha=0.5 if sid == NOISE_SEGMENT_ID else 0.75,
+            linewidths=0,
+            label=f"{segment_label(names, sid)} (n={int(mask.sum()):,})",
+        )
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.set_title(f"{title}\n{len(y):,} sampled customers", fontsize=12)
+    ax.grid(True, alpha=0.3)
+    fig.legend(loc="outside right upper", fontsize=8, markerscale=2, frameon=False)
+    return _save(fig, path)
+
+
+def plot_dendrogram(
+    x_sample: np.ndarray | pd.DataFrame,
+    path: PathLike,
+    max_rows: int = 2_000,
+    *,
+    random_state: int = 42,
+    truncate_p: int = 30,
+    n_clusters: int | None = None,
+) -> Path:
+    """Ward dendrogram of a bounded sample, truncated to the last ``truncate_p`` merges.
+
+    Args:
+        x_sample: Preprocessed features, one row per customer.
+        path: PNG file to write.
+        max_rows: Uniform subsample size bound (Ward needs O(n^2) memory).
+        random_state: Seed of the subsample.
+        truncate_p: Leaves shown (``lastp`` truncation); leaf labels give the customer counts.
+        n_clusters: Optionally draw the cut that yields this many clusters.
+    """
+    x, _ = _matrix_and_labels(x_sample, None)
+    index = _subsample(len(x), max_rows, random_state)
+    x = x[index]
+    if len(x) < 3:
+        raise ValueError("need at least 3 rows")
+    tree = linkage(x, method="ward")
+    fig = _figure((12.0, 6.5))
+    ax = fig.add_subplot()
+    dendrogram(
+        tree,
+        truncate_mode="lastp",
+        p=min(truncate_p, len(x)),
+        show_leaf_counts=True,
+        leaf_rotation=90,
+        leaf_font_size=8,
+        ax=ax,
+        color_threshold=_cut_height(tree, n_clusters) if n_clusters else None,
+        above_threshold_color="#555555",
+    )
+    if n_clusters:
+        height = _cut_height(tree, n_clusters)
+        ax.axhline(height, color="black", linestyle="--", linewidth=1)
+        ax.text(ax.get_xlim()[1], height, f"cut: {n_clusters} clusters ", ha="right", va="bottom")
+    ax.set_ylabel("Ward merge distance")
+    ax.set_xlabel("customers (in parentheses: number of customers under a truncated branch)")
+    ax.set_title(f"Ward dendrogram ({len(x):,} sampled customers, last merges)", fontsize=12)
+    ax.grid(True, axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_profile_heatmap(
+    profiles_long_df: pd.DataFrame,
+    names: Names,
+    path: PathLike,
+    *,
+    features: Sequence[str] | None = None,
+    max_features: int = 20,
+    clip: float = 3.0,
+    include_noise: bool = False,
+) -> Path:
+    """Segment x feature z-score heatmap (diverging colours, values annotated).
+
+    Args:
+        profiles_long_df: Long profile frame (:func:`custseg.profiling.segment_feature_profiles`).
+        names: Segment id -> name (row labels).
+        path: PNG file to write.
+        features: Features to show, in this order; default: the ``max_features`` with the
+            largest ``|z|`` in any segment (ties by name), in profile order.
+        max_features: Bound of the default feature choice.
+        clip: The colour scale spans ``[-clip, clip]``; annotations show the true value.
+        include_noise: Whether the noise segment gets a row.
+    """
+    needed = ("segment_id", "feature", "z_score")
+    missing = [c for c in needed if c not in profiles_long_df.columns]
+    if missing:
+        raise KeyError(f"profile columns not found: {missing}")
+    profiles = profiles_long_df
+    if not include_noise:
+        profiles = profiles[profiles["segment_id"] != NOISE_SEGMENT_ID]
+    order = list(dict.fromkeys(profiles["feature"]))
+    if features is None:
+        strength = profiles.groupby("feature")["z_score"].apply(lambda z: z.abs().max())
+        ranked = sorted(
+            (f for f in order if np.isfinite(strength.get(f, np.nan))),
+            key=lambda f: (-round(float(strength[f]), 9), f),
+        )
+        chosen = set(ranked[:max_features])
+        features = [f for f in order if f in chosen]
+    features = list(features)
+    if not features:
+        raise ValueError("no features to plot")
+    grid = profiles.pivot(index="segment_id", columns="feature", values="z_score")
+    grid = grid.reindex(columns=features).sort_index()
+    values = grid.to_numpy(dtype=float)
+    n_rows, n_cols = values.shape
+    fig = _figure((13.0, 7.0))
+    ax = fig.add_subplot()
+    image = ax.imshow(
+        np.clip(values, -clip, clip),
+        cmap="RdBu_r",
+        vmin=-clip,
+        vmax=clip,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    font = 9 if n_rows * n_cols <= 150 else 7 if n_rows * n_cols <= 400 else 5
+    for i in range(n_rows):
+        for j in range(n_cols):
+            value = values[i, j]
+            text = "–" if not np.isfinite(value) else f"{value:+.1f}".replace("-0.0", "0.0")
+            text = text.replace("+0.0", "0.0")
+            dark = np.isfinite(value) and abs(value) > 0.6 * clip
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=font,
+                color="white" if dark else "black",
+            )
+    ax.set_xticks(range(n_cols))
+    ax.set_xticklabels([f.replace("_", " ") for f in features], rotation=40, ha="right", fontsize=8)
+    ax.set_yticks(range(n_rows))
+    ax.set_yticklabels([segment_label(names, int(s)) for s in grid.index], fontsize=9)
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.85)
+    colorbar.set_label("z-score: segment mean vs all customers, in standard deviations")
+    ax.set_title("What sets each segment apart", fontsize=12)
+    return _save(fig, path)
+
+
+def plot_segment_sizes(
+    segments_df: pd.DataFrame,
+    path: PathLike,
+    names: Names = None,
+    *,
+    count_col: str = "customer_count",
+    revenue_col: str = "total_revenue",
+) -> Path:
+    """Customers and revenue per segment, side by side (horizontal bars with shares).
+
+    Args:
+        segments_df: One row per segment: ``segment_id``, ``count_col``, optionally
+            ``revenue_col`` and ``segment_name`` (e.g.
+            :func:`custseg.profiling.segment_sizes`).
+        path: PNG file to write.
+        names: Segment id -> name; default the ``segment_name`` column if present.
+        count_col: Customer count column.
+        revenue_col: Revenue column (panel left empty when absent or all null).
+    """
+    missing = [c for c in ("segment_id", count_col) if c not in segments_df.columns]
+    if missing:
+        raise KeyError(f"segment columns not found: {missing}")
+    frame = segments_df.copy()
+    frame["segment_id"] = frame["segment_id"].astype(np.int64)
+    if names is None and "segment_name" in frame.columns:
+        names = dict(zip(frame["segment_id"], frame["segment_name"], strict=True))
+    noise_last = np.where(frame["segment_id"] == NOISE_SEGMENT_ID, 1, 0)
+    frame = frame.assign(_noise=noise_last).sort_values(["_noise", "segment_id"], kind="mergesort")
+    segment_ids = [int(s) for s in frame["segment_id"]]
+    colors = segment_colors(segment_ids)
+    bar_colors = [colors[s] for s in segment_ids]
+    labels = [segment_label(names, s) for s in segment_ids]
+    positions = np.arange(len(segment_ids))[::-1]  # first segment on top
+    fig = _figure((12.0, 6.0))
+    axes = fig.subplots(1, 2, sharey=True)
+    panels = (
+        (count_col, "Customers", lambda v: f"{v:,.0f}"),
+        (revenue_col, "Revenue", _compact_number),
+    )
+    for ax, (column, title, fmt) in zip(axes, panels, strict=True):
+        ax.set_title(title, fontsize=11)
+        ax.grid(True, axis="x", alpha=0.3)
+        if column not in frame.columns or frame[column].notna().sum() == 0:
+            _empty_note(ax, "not available")
+            continue
+        values = frame[column].to_numpy(dtype=float)
+        values = np.where(np.isfinite(values), values, 0.0)
+        total = values.sum()
+        ax.barh(positions, values, color=bar_colors)
+        for y, value in zip(positions, values, strict=True):
+            share = f" ({value / total:.0%})" if total > 0 else ""
+            ax.text(value, y, f" {fmt(value)}{share}", va="center", fontsize=8)
+        ax.set_xlim(0, max(values.max(), 1e-9) * 1.3)
+        ax.xaxis.set_major_formatter(lambda v, _pos: _compact_number(v))
+    axes[0].set_yticks(positions)
+    axes[0].set_yticklabels(labels, fontsize=9)
+    fig.suptitle("Segment sizes", fontsize=12)
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def segment_colors(segment_ids: Sequence[int] | np.ndarray) -> dict[int, tuple[float, ...]]:
+    """Fixed colour per segment: sorted non-noise ids on tab10 (tab20 above 10); noise grey."""
+    ids = sorted({int(s) for s in segment_ids})
+    regular = [s for s in ids if s != NOISE_SEGMENT_ID]
+    palette = matplotlib.colormaps["tab10" if len(regular) <= 10 else "tab20"]
+    colors = {s: tuple(palette(i % palette.N)) for i, s in enumerate(regular)}
+    if NOISE_SEGMENT_ID in ids:
+        colors[NOISE_SEGMENT_ID] = to_rgba(NOISE_COLOR)
+    return colors
+
+
+def segment_label(names: Names, segment_id: int) -> str:
+    """The segment's name, ``Outliers`` for noise, else ``Segment <id>``."""
+    if names is not None:
+        name = dict(names).get(int(segment_id))
+        if name is not None and not (isinstance(name, float) and math.isnan(name)):
+            return str(name)
+    return NOISE_NAME if segment_id == NOISE_SEGMENT_ID else f"Segment {segment_id}"
+
+
+def _figure(size: tuple[float, float]) -> Figure:
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: PathLike) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, format="png", dpi=DPI, metadata={"Software": None})
+    return target
+
+
+def _matrix_and_labels(
+    x_sample: np.ndarray | pd.DataFrame, labels: Sequence[int] | np.ndarray | pd.Series | None
+) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x_sample, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError("x_sample must be 2-dimensional")
+    if not np.isfinite(x).all():
+        raise ValueError("x_sample contains missing or non-finite values; preprocess first")
+    if labels is None:
+        return x, np.zeros(len(x), dtype=np.int64)
+    y = np.asarray(labels).astype(np.int64)
+    if y.shape != (len(x),):
+        raise ValueError("labels must have one value per row of x_sample")
+    return x, y
+
+
+def _subsample(n: int, max_rows: int, random_state: int) -> np.ndarray:
+    if max_rows < 2:
+        raise ValueError("max_rows must be >= 2")
+    if n <= max_rows:
+        return np.arange(n)
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n, size=max_rows, replace=False))
+
+
+def _requested_k(row: pd.Series) -> float:
+    """Requested k of k algorithms (from ``params``), else the clusters found."""
+    params = row.get("params")
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            params = None
+    if isinstance(params, Mapping):
+        for key in ("n_clusters", "n_components"):
+            if params.get(key) is not None:
+                return float(params[key])
+    return float(row["n_clusters"])
+
+
+def _ordered_algorithms(values: pd.Series) -> list[str]:
+    present = {str(v) for v in values.dropna()}
+    known = [a for a in _ALGORITHM_ORDER if a in present]
+    return known + sorted(present - set(known))
+
+
+def _cut_height(tree: np.ndarray, n_clusters: int) -> float:
+    """A height between the merges that leave ``n_clusters`` and ``n_clusters - 1`` clusters."""
+    n_merges = len(tree)
+    if not 2 <= n_clusters <= n_merges:
+        raise ValueError(f"n_clusters must be in [2, {n_merges}]")
+    below = tree[n_merges - n_clusters, 2]
+    above = tree[n_merges - n_clusters + 1, 2]
+    return float((below + above) / 2)
+
+
+def _empty_note(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="grey")
+
+
+def _compact_number(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"{value / 1e9:.1f}B"
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if magnitude >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    if magnitude >= 1e3:
+        return f"{value / 1e3:.1f}k"
+    return f"{value:,.0f}"

@@ -1,0 +1,169 @@
+"""Every plot writes a valid, non-trivial PNG (no pixel comparisons with stored images)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+
+from custseg.plots import (
+    plot_dendrogram,
+    plot_embedding_scatter,
+    plot_k_selection,
+    plot_profile_heatmap,
+    plot_segment_sizes,
+    plot_silhouette_per_cluster,
+    segment_colors,
+    segment_label,
+)
+from custseg.profiling import segment_feature_profiles, segment_sizes
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NAMES = {
+    1: "Top-value loyalists, app-first",
+    2: "Low-value lapsing buyers",
+    3: "Low-value bargain hunters",
+    4: "Mid-value browsers",
+}
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[np.ndarray, np.ndarray]:
+    x, y = make_blobs(800, n_features=5, centers=4, cluster_std=1.2, random_state=3)
+    labels = y + 1
+    labels[::40] = -1  # some noise
+    return x, labels
+
+
+def _assert_png(path: Path) -> None:
+    assert path.exists()
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert len(data) > 10_000
+    image = mpimg.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 300 and image.shape[1] > 300
+    pixels = image.reshape(-1, image.shape[2])
+    assert pixels.std(axis=0).max() > 0.05  # not one flat colour
+    assert len(np.unique(pixels[::7], axis=0)) > 20  # text, lines and fills
+
+
+def _selection() -> pd.DataFrame:
+    rows = []
+    for algorithm in ("kmeans", "gmm"):
+        for k in range(2, 9):
+            key = "n_clusters" if algorithm == "kmeans" else "n_components"
+            rows.append(
+                {
+                    "algorithm": algorithm,
+                    "n_clusters": k,
+                    "params": json.dumps({key: k}),
+                    "silhouette": 0.5 - abs(k - 4) * 0.05 + (0.01 if algorithm == "gmm" else 0),
+                    "inertia": 1000.0 / k,
+                    "gap_statistic": 1.0 + np.log(min(k, 4)),
+                    "gap_std_error": 0.05,
+                    "composite_score": None if k == 2 else 0.8 - abs(k - 4) * 0.1,
+                    "is_eligible": k != 2,
+                    "is_selected": algorithm == "kmeans" and k == 4,
+                    "is_elbow": k == 4,
+                }
+            )
+    rows.append(
+        {
+            "algorithm": "hdbscan",
+            "n_clusters": 5,
+            "params": json.dumps({"min_cluster_share": 0.02}),
+            "silhouette": 0.42,
+            "inertia": None,
+            "gap_statistic": None,
+            "gap_std_error": None,
+            "composite_score": 0.55,
+            "is_eligible": True,
+            "is_selected": False,
+            "is_elbow": False,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def test_plot_k_selection(tmp_path: Path) -> None:
+    path = plot_k_selection(_selection(), tmp_path / "k.png")
+    assert path == tmp_path / "k.png"
+    _assert_png(path)
+    # only the required columns: empty panels say "not available" instead of failing
+    minimal = _selection()[["algorithm", "n_clusters", "silhouette"]]
+    _assert_png(plot_k_selection(minimal, tmp_path / "nested" / "k_min.png"))
+
+
+def test_plot_silhouette_per_cluster(tmp_path: Path, sample: tuple) -> None:
+    x, labels = sample
+    _assert_png(plot_silhouette_per_cluster(x, labels, NAMES, tmp_path / "sil.png", max_rows=500))
+    with pytest.raises(ValueError, match="two segments"):
+        plot_silhouette_per_cluster(x, np.ones(len(x)), NAMES, tmp_path / "bad.png")
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_plot_embedding_scatter(tmp_path: Path, sample: tuple, method: str) -> None:
+    x, labels = sample
+    first = plot_embedding_scatter(
+        x, labels, NAMES, tmp_path / f"{method}.png", method=method, max_rows=300
+    )
+    _assert_png(first)
+    again = plot_embedding_scatter(
+        x, labels, NAMES, tmp_path / f"{method}_again.png", method=method, max_rows=300
+    )
+    assert first.read_bytes() == again.read_bytes()  # same input, same file
+
+
+def test_plot_embedding_scatter_rejects_unknown_method(tmp_path: Path, sample: tuple) -> None:
+    x, labels = sample
+    with pytest.raises(ValueError, match="method"):
+        plot_embedding_scatter(x, labels, NAMES, tmp_path / "x.png", method="umap")
+
+
+def test_plot_dendrogram(tmp_path: Path, sample: tuple) -> None:
+    x, _ = sample
+    _assert_png(plot_dendrogram(x, tmp_path / "dendro.png", max_rows=400))
+    _assert_png(plot_dendrogram(x, tmp_path / "dendro_cut.png", max_rows=400, n_clusters=4))
+
+
+def test_plot_profile_heatmap(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    segment = rng.choice([-1, 1, 2, 3, 4], 1_000)
+    frame = pd.DataFrame(
+        {f"feature_{i}": rng.normal(segment * (i % 3), 1.0) for i in range(25)}
+    ).assign(segment_id=segment)
+    frame.loc[frame["segment_id"] == 2, "feature_0"] = np.nan  # a missing cell
+    profiles = segment_feature_profiles(frame, "segment_id", [f"feature_{i}" for i in range(25)])
+    _assert_png(plot_profile_heatmap(profiles, NAMES, tmp_path / "heat.png"))
+    _assert_png(
+        plot_profile_heatmap(
+            profiles, None, tmp_path / "heat_some.png", features=["feature_1", "feature_2"]
+        )
+    )
+
+
+def test_plot_segment_sizes(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "segment_id": [1, 1, 2, 3, 4, -1, 4, 4],
+            "total_revenue": [900.0, 1200.0, 40.0, 60.0, 300.0, 5.0, 250.0, None],
+        }
+    )
+    sizes = segment_sizes(frame)
+    _assert_png(plot_segment_sizes(sizes, tmp_path / "sizes.png", NAMES))
+    named = sizes.assign(segment_name=sizes["segment_id"].map(NAMES))
+    _assert_png(plot_segment_sizes(named.drop(columns="total_revenue"), tmp_path / "s2.png"))
+
+
+def test_colours_and_labels_are_fixed_per_segment() -> None:
+    colors = segment_colors([3, 1, -1, 2])
+    assert colors == segment_colors([-1, 1, 2, 3])
+    assert colors[-1] != colors[1]
+    assert segment_label(NAMES, 1) == NAMES[1]
+    assert segment_label(None, -1) == "Outliers"
+    assert segment_label({}, 7) == "Segment 7"
