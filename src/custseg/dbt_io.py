@@ -6,6 +6,7 @@ engine (Snowpark, PySpark, ...) means changing this module, not the models.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -31,3 +32,74 @@ def log_progress(message: str) -> None:
         print(message)
         return
     fire_event(Note(msg=message))
+
+
+def read_sample(relation: Any, size: int, key: str = "customer_id") -> pd.DataFrame:
+    """A deterministic sample of at most ``size`` rows, sorted by ``key``.
+
+    The rows with the smallest ``md5(key)`` are taken: the same rows for the same data on
+    every run and on every engine with an md5 function, and a customer stays in the sample as
+    long as it is not pushed out by new customers with smaller hashes. Not random.
+    """
+    ordered = relation.order(f"md5(cast({key} as varchar)), {key}").limit(int(size))
+    return ordered.df().sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def count_rows(relation: Any) -> int:
+    """Number of rows of a relation, counted by the engine (no rows are fetched)."""
+    return int(relation.aggregate("count(*)").fetchall()[0][0])
+
+
+def iter_batches(relation: Any, batch_rows: int, order_by: str) -> Iterator[pd.DataFrame]:
+    """Read a relation ordered by ``order_by`` as pandas DataFrames of at most ``batch_rows``.
+
+    Only one batch is held in Python at a time (DuckDB streams an Arrow record-batch reader),
+    so memory stays flat as the relation grows.
+    """
+    reader = relation.order(order_by).to_arrow_reader(int(batch_rows))
+    for batch in reader:
+        yield batch.to_pandas()
+
+
+def read_table(session: Any, name: str) -> pd.DataFrame:
+    """Read a whole (small) table by its quoted name, e.g. ``dbt.this`` of an incremental model."""
+    return session.sql(f"select * from {name}").df()
+
+
+def read_refit_flag(
+    session: Any,
+    table_name: str | None,
+    *,
+    model_version: int | None,
+    column: str = "is_refit_recommended",
+    preferred_schema: str | None = None,
+) -> bool | None:
+    """Read an optional drift report's refit flag; ``None`` when there is no such table.
+
+    Looks for a table or view ``table_name`` with a boolean ``column`` in the current database
+    (preferring ``preferred_schema``). The flag is true when any row has it true; when the
+    table also has a ``model_version`` column, only rows about ``model_version`` count, so a
+    report about an older model cannot trigger refit after refit.
+    """
+    if not table_name:
+        return None
+    found = session.execute(
+        "select table_schema, column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_name = ? "
+        "and column_name in (?, 'model_version')",
+        [table_name, column],
+    ).fetchall()
+    schemas = sorted({schema for schema, name in found if name == column})
+    if not schemas:
+        return None
+    schema = preferred_schema if preferred_schema in schemas else schemas[0]
+    has_version = (schema, "model_version") in found
+    where = ""
+    parameters: list[Any] = []
+    if has_version and model_version is not None:
+        where, parameters = " where model_version = ?", [int(model_version)]
+    rows = session.execute(
+        f'select coalesce(bool_or({column}), false) from "{schema}"."{table_name}"{where}',
+        parameters,
+    ).fetchall()
+    return bool(rows[0][0])

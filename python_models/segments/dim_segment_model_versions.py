@@ -1,0 +1,95 @@
+"""The segment model registry: one row per fitted model version, kept across every build.
+
+Each build applies the refit policy (`custseg.segments_dbt.decide_refit`, docs block
+`segment_refit_policy`). A build that re-scores appends nothing; a build that refits fits the
+candidates on a deterministic sample of `int_segment_features`, keeps stable segment ids by
+matching the new clusters to the previous model's segments, and appends one row.
+Incremental with `full_refresh: false`, so `--full-refresh` keeps the history.
+"""
+
+from datetime import UTC, datetime
+
+from custseg import segments_dbt
+from custseg.dbt_io import (
+    count_rows,
+    log_progress,
+    read_refit_flag,
+    read_relation,
+    read_sample,
+    read_table,
+)
+
+MODEL = "dim_segment_model_versions"
+
+
+def model(dbt, session):
+    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
+    features, log1p = segments_dbt.features_from_config(
+        read_relation(dbt.ref("int_segment_feature_config"))
+    )
+    preprocess = segments_dbt.preprocess_config(
+        features, log1p, dbt.config.get("segment_preprocessing")
+    )
+    selection = segments_dbt.SelectionSettings.from_config(
+        {
+            "algorithms": dbt.config.get("segment_algorithms"),
+            "k_min": dbt.config.get("segment_k_min"),
+            "k_max": dbt.config.get("segment_k_max"),
+            "pinned_algorithm": dbt.config.get("segment_algorithm"),
+            "pinned_n_clusters": dbt.config.get("segment_n_clusters"),
+            "min_segment_share": dbt.config.get("segment_min_share"),
+            "max_segment_share": dbt.config.get("segment_max_share"),
+            "ward_sample_size": dbt.config.get("segment_ward_sample_size"),
+        }
+    )
+    # dbt finds config keys only in calls it can see: read each into a variable first
+    sample_size = dbt.config.get("segment_sample_size")
+    sample_size = segments_dbt.int_setting(sample_size, segments_dbt.DEFAULT_SAMPLE_SIZE)
+    refit_after_days = dbt.config.get("refit_after_days")
+    refit_after_days = segments_dbt.int_setting(
+        refit_after_days, segments_dbt.DEFAULT_REFIT_AFTER_DAYS, minimum=0
+    )
+    refit_requested = segments_dbt.as_bool(dbt.config.get("refit"))
+
+    stored_frame = read_table(session, dbt.this) if dbt.is_incremental else None
+    stored = [] if stored_frame is None else segments_dbt.stored_versions(stored_frame)
+    current = segments_dbt.active_version(stored, as_of_date)
+    drift = read_refit_flag(
+        session,
+        dbt.config.get("segment_drift_relation"),
+        model_version=None if current is None else current.model_version,
+        preferred_schema=dbt.this.schema,
+    )
+    decision = segments_dbt.decide_refit(
+        stored,
+        as_of_date=as_of_date,
+        preprocess_config=preprocess.to_dict(),
+        selection_settings=selection.to_dict(),
+        refit_requested=refit_requested,
+        refit_after_days=refit_after_days,
+        drift_recommended=drift,
+    )
+    log_progress(f"{MODEL}: as-of date {as_of_date}: {decision.describe()}")
+    if not decision.refit:
+        return segments_dbt.versions_table([])
+
+    features_relation = dbt.ref("int_segment_features")
+    n_customers = count_rows(features_relation)
+    sample = read_sample(features_relation, sample_size, segments_dbt.KEY_COLUMN)
+    log_progress(
+        f"{MODEL}: fitting on a deterministic sample of {len(sample):,} of {n_customers:,} "
+        f"customers; candidates {', '.join(selection.algorithms)}, "
+        f"k {selection.k_min}..{selection.k_max}"
+    )
+    row = segments_dbt.fit_new_version(
+        sample,
+        preprocess=preprocess,
+        selection=selection,
+        decision=decision,
+        stored_frame=stored_frame,
+        as_of_date=as_of_date,
+        n_customers=n_customers,
+        trained_at=datetime.now(UTC),
+        progress=lambda message: log_progress(f"{MODEL}: {message}"),
+    )
+    return segments_dbt.versions_table([row])

@@ -1,0 +1,41 @@
+"""Every clustered customer's segment under the model version this build uses.
+
+The version is the latest in `dim_segment_model_versions` trained on or before the as-of
+date. Customers are read from `int_segment_features` in batches of var
+`segment_batch_rows` and assigned with the engine (nearest centroid, gmm posterior, or
+nearest core point within eps); the result streams into the table batch by batch, so memory
+does not grow with the number of customers.
+"""
+
+from custseg import segments_dbt
+from custseg.dbt_io import count_rows, iter_batches, log_progress, read_relation
+
+MODEL = "fct_customer_segments"
+
+
+def model(dbt, session):
+    batch_rows = dbt.config.get("segment_batch_rows")
+    batch_rows = segments_dbt.int_setting(batch_rows, segments_dbt.DEFAULT_BATCH_ROWS)
+    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
+    versions = read_relation(dbt.ref("dim_segment_model_versions"))
+    row = segments_dbt.active_version_row(versions, as_of_date)
+    segmentation = segments_dbt.segmentation_from_row(row)
+    features = dbt.ref("int_segment_features")
+    total = count_rows(features)
+    log_progress(
+        f"{MODEL}: assigning {total:,} customers with model version {row['model_version']} "
+        f"({segmentation.cluster_model.algorithm}, {segmentation.cluster_model.n_clusters} "
+        f"segments, trained at as-of date {row['trained_as_of_date']:%Y-%m-%d}) "
+        f"in batches of {batch_rows:,}"
+    )
+
+    def report(stats):
+        log_progress(f"{MODEL}: assigned {stats.rows:,} of {total:,} customers")
+
+    return segments_dbt.assignment_reader(
+        segmentation,
+        iter_batches(features, batch_rows, order_by=segments_dbt.KEY_COLUMN),
+        model_version=int(row["model_version"]),
+        as_of_date=as_of_date,
+        progress=report,
+    )

@@ -1,0 +1,13 @@
+"""Centroids of every stored segment model version, one row per version x segment x column.
+
+Unpacked from the engine's model JSON in `dim_segment_model_versions`, in the preprocessed
+space, for the portable SQL scoring macro `score_nearest_centroid`.
+"""
+
+from custseg import segments_dbt
+from custseg.dbt_io import read_relation
+
+
+def model(dbt, session):
+    versions = read_relation(dbt.ref("dim_segment_model_versions"))
+    return segments_dbt.centroids_table(versions.sort_values("model_version").to_dict("records"))

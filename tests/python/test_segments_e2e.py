@@ -1,0 +1,213 @@
+"""End-to-end: the segment models on generated worlds with planted personas (issue #5).
+
+One world of 3,000 customers (clean data) is built once (the segment models and everything
+upstream of them); copies of its warehouse after that first build are then rebuilt three
+ways: re-scored and refitted on the same data, refitted after 5% more customers arrived, and
+built at an earlier as-of date.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from conftest import World, generate, run_dbt
+
+SEED = 5
+CUSTOMERS = 3_000
+GROWN_CUSTOMERS = 3_150  # 5% more; with a fixed chunk size the first 3,000 stay identical
+CHUNK = ("--no-dirt", "--chunk-size", "3000")
+EARLIER_AS_OF = date(2026, 6, 1)
+SEGMENT_MODELS = [
+    "int_segment_feature_config",
+    "int_segment_features",
+    "dim_segment_model_versions",
+    "fct_customer_segments",
+    "rpt_segment_model_selection",
+    "int_segment_centroids",
+    "int_segment_preprocessing",
+]
+# Only the segment models (and what they read), with the tests that touch nothing else, so
+# other marts built on top of them neither slow these tests down nor make them fail.
+CAUTIOUS = ["--indirect-selection", "cautious"]
+WITH_UPSTREAM = ["--select", *(f"+{name}" for name in SEGMENT_MODELS), *CAUTIOUS]
+SEGMENTS_ONLY = ["--select", *SEGMENT_MODELS, *CAUTIOUS]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The segment outputs of one build."""
+
+    segments: pd.DataFrame
+    versions: pd.DataFrame
+    features: pd.DataFrame
+    as_of_date: date
+    test_status: dict[str, str]
+
+
+def take_snapshot(db_path: Path, work_dir: Path) -> Snapshot:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        segments = con.sql(
+            "select customer_id, segment_id, model_version, algorithm "
+            "from marts.fct_customer_segments order by customer_id"
+        ).df()
+        versions = con.sql(
+            "select model_version, trained_as_of_date, algorithm, n_clusters, refit_reasons, "
+            "model_json from marts.dim_segment_model_versions order by model_version"
+        ).df()
+        features = con.sql(
+            "select * exclude (as_of_date) from intermediate.int_segment_features "
+            "order by customer_id"
+        ).df()
+        as_of_date = con.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0][0]
+    results = json.loads((work_dir / "target" / "run_results.json").read_text())
+    status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
+    return Snapshot(segments, versions, features, as_of_date, status)
+
+
+@dataclass(frozen=True)
+class SegmentWorld:
+    world: World
+    first: Snapshot
+    pristine_db: Path
+
+
+@pytest.fixture(scope="session")
+def segment_world(tmp_path_factory: pytest.TempPathFactory) -> SegmentWorld:
+    """3,000 clean customers, whole project built once; a copy of the warehouse is kept."""
+    base = tmp_path_factory.mktemp("segment_world")
+    raw = base / "raw"
+    truth = generate(raw, CUSTOMERS, SEED, *CHUNK)
+    world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
+    run_dbt(["build", *WITH_UPSTREAM], raw_dir=raw, db_path=world.db_path, work_dir=base)
+    pristine = base / "after_first_build.duckdb"
+    shutil.copyfile(world.db_path, pristine)
+    return SegmentWorld(world, take_snapshot(world.db_path, base), pristine)
+
+
+def rebuild_copy(segment_world: SegmentWorld, base: Path, raw: Path, args: list[str]) -> Snapshot:
+    db_path = base / "warehouse.duckdb"
+    shutil.copyfile(segment_world.pristine_db, db_path)
+    run_dbt(args, raw_dir=raw, db_path=db_path, work_dir=base)
+    return take_snapshot(db_path, base)
+
+
+@pytest.fixture(scope="session")
+def rebuilt(segment_world: SegmentWorld, tmp_path_factory) -> tuple[Snapshot, Snapshot]:
+    """Same data again: a plain build with --full-refresh (re-score), then `refit: true`."""
+    base = tmp_path_factory.mktemp("rebuilt")
+    raw = segment_world.world.raw_dir
+    rescored = rebuild_copy(segment_world, base, raw, ["build", *SEGMENTS_ONLY, "--full-refresh"])
+    db_path = base / "warehouse.duckdb"
+    run_dbt(
+        ["build", *SEGMENTS_ONLY, "--vars", "{refit: true}"],
+        raw_dir=raw,
+        db_path=db_path,
+        work_dir=base,
+    )
+    return rescored, take_snapshot(db_path, base)
+
+
+@pytest.fixture(scope="session")
+def grown(segment_world: SegmentWorld, tmp_path_factory) -> Snapshot:
+    """The same world with 5% more customers, refitted over the first build's model."""
+    base = tmp_path_factory.mktemp("grown")
+    raw = base / "raw"
+    generate(raw, GROWN_CUSTOMERS, SEED, *CHUNK)
+    return rebuild_copy(
+        segment_world, base, raw, ["build", *WITH_UPSTREAM, "--vars", "{refit: true}"]
+    )
+
+
+@pytest.fixture(scope="session")
+def earlier(segment_world: SegmentWorld, tmp_path_factory) -> Snapshot:
+    """The same world built at an as-of date before the first model's."""
+    base = tmp_path_factory.mktemp("earlier")
+    args = ["build", *WITH_UPSTREAM, "--vars", f"{{as_of_date: '{EARLIER_AS_OF}'}}"]
+    return rebuild_copy(segment_world, base, segment_world.world.raw_dir, args)
+
+
+def test_selected_model_recovers_planted_personas(segment_world: SegmentWorld) -> None:
+    truth = pd.read_csv(segment_world.world.truth_dir / "customers.csv", dtype=str)
+    joined = segment_world.first.segments.merge(truth, on="customer_id", how="left")
+    assert joined["persona"].notna().all()
+    assert "prospect" not in set(joined["persona"])  # no completed order, not clustered
+    ari = adjusted_rand_score(joined["persona"], joined["segment_id"])
+    assert ari >= 0.8, f"adjusted Rand index {ari:.3f} against the planted personas"
+
+
+def test_first_build_fits_one_version_and_scores_everyone(segment_world: SegmentWorld) -> None:
+    first = segment_world.first
+    assert first.versions["model_version"].tolist() == [1]
+    assert first.versions["refit_reasons"].tolist() == ["no model exists yet"]
+    assert len(first.segments) == len(first.features)
+    assert (first.segments["model_version"] == 1).all()
+
+
+def test_sql_scoring_agrees_with_python(segment_world: SegmentWorld) -> None:
+    """The singular test ran against a nearest-centroid model, so it really compared."""
+    first = segment_world.first
+    assert first.versions["algorithm"].iloc[0] in ("kmeans", "agglomerative")
+    assert first.test_status["assert_sql_scoring_agrees_with_python"] == "pass"
+
+
+def test_rescore_keeps_one_version_and_the_assignments(
+    segment_world: SegmentWorld, rebuilt: tuple[Snapshot, Snapshot]
+) -> None:
+    rescored, _ = rebuilt
+    assert rescored.versions["model_version"].tolist() == [1]  # --full-refresh kept it too
+    pd.testing.assert_frame_equal(rescored.segments, segment_world.first.segments)
+
+
+def test_refit_on_the_same_data_gives_identical_assignments(
+    segment_world: SegmentWorld, rebuilt: tuple[Snapshot, Snapshot]
+) -> None:
+    _, refitted = rebuilt
+    versions = refitted.versions
+    assert versions["model_version"].tolist() == [1, 2]
+    assert versions["refit_reasons"].iloc[1] == "var refit is true"
+    first_model, second_model = (json.loads(m) for m in versions["model_json"])
+    assert second_model["cluster_model"] == first_model["cluster_model"]
+    assert second_model["segment_ids"] == first_model["segment_ids"]
+    expected = segment_world.first.segments.assign(model_version=2)
+    pd.testing.assert_frame_equal(refitted.segments, expected)
+
+
+def test_refit_after_five_percent_new_customers_keeps_segment_ids(
+    segment_world: SegmentWorld, grown: Snapshot
+) -> None:
+    first = segment_world.first
+    assert grown.as_of_date == first.as_of_date
+    existing = grown.features[grown.features["customer_id"].isin(first.features["customer_id"])]
+    # the premise: existing customers look exactly as before
+    pd.testing.assert_frame_equal(existing.reset_index(drop=True), first.features)
+    new_share = 1 - len(existing) / len(grown.features)
+    assert 0.03 <= new_share <= 0.07
+
+    assert grown.versions["model_version"].tolist() == [1, 2]
+    assert (grown.segments["model_version"] == 2).all()
+    both = first.segments.merge(grown.segments, on="customer_id", suffixes=("_before", "_after"))
+    assert len(both) == len(first.segments)
+    kept = (both["segment_id_before"] == both["segment_id_after"]).mean()
+    assert kept >= 0.95, f"only {kept:.1%} of existing customers kept their segment_id"
+
+
+def test_earlier_as_of_date_does_not_use_a_later_model(
+    segment_world: SegmentWorld, earlier: Snapshot
+) -> None:
+    assert earlier.as_of_date == EARLIER_AS_OF
+    versions = earlier.versions.set_index("model_version")
+    assert versions.loc[1, "trained_as_of_date"].date() == segment_world.first.as_of_date
+    assert versions.loc[2, "trained_as_of_date"].date() == EARLIER_AS_OF
+    assert "trained after the as-of date" in versions.loc[2, "refit_reasons"]
+    assert (earlier.segments["model_version"] == 2).all()
+    point_in_time_test = "assert_fct_customer_segments_model_not_trained_after_as_of_date"
+    assert earlier.test_status[point_in_time_test] == "pass"

@@ -1,0 +1,241 @@
+"""The segment models' settings and refit policy (custseg.segments_dbt), as pure functions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from custseg import segments_dbt
+from custseg.clustering import PreprocessConfig
+from custseg.segments_dbt import (
+    SelectionSettings,
+    StoredVersion,
+    active_version,
+    decide_refit,
+)
+
+FEATURES = ("order_count", "return_rate")
+PREPROCESS = PreprocessConfig(features=FEATURES, log1p_features=("order_count",)).to_dict()
+SELECTION = SelectionSettings().to_dict()
+AS_OF = date(2026, 11, 1)
+
+
+def stored(version: int, trained: date, **overrides) -> StoredVersion:
+    return StoredVersion(
+        model_version=version,
+        trained_as_of_date=trained,
+        preprocess_config=overrides.get("preprocess", PREPROCESS),
+        selection_settings=overrides.get("selection", SELECTION),
+        segment_ids=overrides.get("segment_ids", (1, 2, 3)),
+        retired_segment_ids=overrides.get("retired", ()),
+    )
+
+
+def decide(versions, **kwargs):
+    arguments = {
+        "as_of_date": AS_OF,
+        "preprocess_config": PREPROCESS,
+        "selection_settings": SELECTION,
+        "refit_requested": False,
+        "refit_after_days": 30,
+        "drift_recommended": None,
+    }
+    return decide_refit(versions, **(arguments | kwargs))
+
+
+# ----------------------------------------------------------------------------- decision table
+
+CURRENT = stored(1, date(2026, 10, 20))
+
+
+@pytest.mark.parametrize(
+    ("versions", "kwargs", "refit", "reason_part"),
+    [
+        ([], {}, True, "no model exists"),
+        ([CURRENT], {}, False, None),
+        ([CURRENT], {"refit_requested": True}, True, "var refit is true"),
+        # age counted in as-of days: 12 days old is fine, 31 days old is not
+        ([CURRENT], {"refit_after_days": 12}, False, None),
+        ([CURRENT], {"refit_after_days": 11}, True, "more than refit_after_days = 11"),
+        ([stored(1, date(2026, 10, 1))], {}, True, "31 days before"),
+        ([stored(1, date(2026, 10, 2))], {}, False, None),
+        (
+            [CURRENT],
+            {
+                "preprocess_config": PreprocessConfig(
+                    features=(*FEATURES, "open_rate"), log1p_features=("order_count",)
+                ).to_dict()
+            },
+            True,
+            "(features)",
+        ),
+        (
+            [CURRENT],
+            {
+                "preprocess_config": PreprocessConfig(
+                    features=FEATURES, log1p_features=("order_count",), scaler="robust"
+                ).to_dict()
+            },
+            True,
+            "(scaler)",
+        ),
+        ([CURRENT], {"drift_recommended": True}, True, "drift report recommends"),
+        ([CURRENT], {"drift_recommended": False}, False, None),
+        # every stored model was trained after the as-of date
+        ([stored(1, date(2026, 12, 1))], {}, True, "trained after the as-of date"),
+        # a changed selection setting alone does not refit
+        (
+            [CURRENT],
+            {"selection_settings": SelectionSettings(pinned_n_clusters=5).to_dict()},
+            False,
+            None,
+        ),
+    ],
+)
+def test_decision_table(versions, kwargs, refit, reason_part) -> None:
+    decision = decide(versions, **kwargs)
+    assert decision.refit is refit
+    if refit:
+        assert any(reason_part in reason for reason in decision.reasons), decision.reasons
+    else:
+        assert decision.reasons == ()
+        assert decision.active_version == 1
+
+
+def test_changed_selection_settings_are_noted_not_refitted() -> None:
+    decision = decide([CURRENT], selection_settings=SelectionSettings(k_max=8).to_dict())
+    assert not decision.refit
+    assert "k_max" in decision.notes[0]
+    assert "next refit" in decision.describe()
+
+
+def test_several_reasons_are_all_reported() -> None:
+    decision = decide([stored(1, date(2026, 1, 1))], refit_requested=True, drift_recommended=True)
+    assert len(decision.reasons) == 3
+
+
+def test_configs_compare_after_json_round_trip() -> None:
+    as_lists = {**PREPROCESS, "clip_quantiles": list(PREPROCESS["clip_quantiles"])}
+    assert not decide([stored(1, AS_OF, preprocess=as_lists)]).refit
+
+
+# ------------------------------------------------------------------------------ point in time
+
+
+def test_active_version_is_latest_trained_on_or_before_as_of_date() -> None:
+    versions = [stored(1, date(2026, 11, 1)), stored(2, date(2026, 6, 1))]
+    assert active_version(versions, date(2026, 11, 1)).model_version == 1
+    assert active_version(versions, date(2026, 10, 31)).model_version == 2
+    assert active_version(versions, date(2026, 6, 1)).model_version == 2
+    assert active_version(versions, date(2026, 5, 31)) is None
+
+
+def test_same_training_date_prefers_the_newer_version() -> None:
+    versions = [stored(1, AS_OF), stored(2, AS_OF)]
+    assert active_version(versions, AS_OF).model_version == 2
+
+
+def test_earlier_as_of_date_never_uses_a_later_model() -> None:
+    versions = [stored(1, date(2026, 11, 1))]
+    decision = decide(versions, as_of_date=date(2026, 6, 1))
+    assert decision.refit
+    assert decision.active_version is None
+    # the refit still matches ids against the latest version, so ids keep their meaning
+    assert decision.previous_version == 1
+
+
+def test_previous_version_is_the_active_one() -> None:
+    versions = [stored(1, date(2026, 10, 1)), stored(2, date(2026, 6, 1))]
+    decision = decide(versions, as_of_date=date(2026, 9, 1), refit_requested=True)
+    assert decision.active_version == 2
+    assert decision.previous_version == 2
+
+
+def test_next_segment_id_never_reuses_retired_ids() -> None:
+    versions = [stored(1, AS_OF, segment_ids=(1, 2)), stored(2, AS_OF, segment_ids=(1, 3))]
+    versions.append(stored(3, AS_OF, segment_ids=(1,), retired=(3, 7)))
+    assert segments_dbt.next_segment_id(versions) == 8
+    assert segments_dbt.next_segment_id([]) == 1
+
+
+# ---------------------------------------------------------------------------------- settings
+
+
+def test_features_from_config_keeps_the_configured_order() -> None:
+    rows = pd.DataFrame(
+        {
+            "feature_position": [2, 1, 3],
+            "feature_name": ["return_rate", "order_count", "ticket_count"],
+            "feature_transform": ["none", "log1p", "log1p"],
+        }
+    )
+    features, log1p = segments_dbt.features_from_config(rows)
+    assert features == ("order_count", "return_rate", "ticket_count")
+    assert log1p == ("order_count", "ticket_count")
+
+
+def test_features_from_config_rejects_unknown_transforms_and_empty_lists() -> None:
+    rows = pd.DataFrame(
+        {"feature_position": [1], "feature_name": ["order_count"], "feature_transform": ["sqrt"]}
+    )
+    with pytest.raises(ValueError, match="sqrt"):
+        segments_dbt.features_from_config(rows)
+    with pytest.raises(ValueError, match="empty"):
+        segments_dbt.features_from_config(rows.iloc[0:0])
+
+
+def test_preprocess_overrides() -> None:
+    config = segments_dbt.preprocess_config(
+        FEATURES, ("order_count",), {"scaler": "robust", "clip_quantiles": [0.01, 0.99]}
+    )
+    assert config.scaler == "robust"
+    assert config.clip_quantiles == (0.01, 0.99)
+    assert segments_dbt.preprocess_config(FEATURES, (), None) == PreprocessConfig(FEATURES)
+    with pytest.raises(ValueError, match="unknown options"):
+        segments_dbt.preprocess_config(FEATURES, (), {"features": ["x"]})
+
+
+def test_selection_settings_from_config_defaults_and_pins() -> None:
+    default = SelectionSettings.from_config({"algorithms": None, "k_min": None})
+    assert default == SelectionSettings()
+    config = default.selection_config()
+    assert config.algorithms == ("kmeans", "gmm")
+    assert config.k_values == tuple(range(2, 13))
+    assert (config.min_segment_share, config.max_segment_share) == (0.02, 0.60)
+    assert config.agglomerative_sample_size == 10_000
+    pinned = SelectionSettings.from_config(
+        {"algorithms": "kmeans", "pinned_algorithm": "kmeans", "pinned_n_clusters": "5"}
+    ).selection_config()
+    assert (pinned.algorithms, pinned.pinned_algorithm, pinned.pinned_n_clusters) == (
+        ("kmeans",),
+        "kmeans",
+        5,
+    )
+    with pytest.raises(ValueError, match="algorithms"):
+        SelectionSettings(algorithms=("spectral",))
+    with pytest.raises(ValueError, match="segment_k_min"):
+        SelectionSettings(k_min=5, k_max=4)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), (None, False), ("true", True), ("False", False), (1, True)],
+)
+def test_as_bool(value, expected) -> None:
+    assert segments_dbt.as_bool(value) is expected
+
+
+def test_as_bool_rejects_other_text() -> None:
+    with pytest.raises(ValueError):
+        segments_dbt.as_bool("maybe")
+
+
+def test_int_setting() -> None:
+    assert segments_dbt.int_setting(None, 50_000) == 50_000
+    assert segments_dbt.int_setting("", 7) == 7
+    assert segments_dbt.int_setting("1000", 50_000) == 1000
+    assert segments_dbt.int_setting(0, 30, minimum=0) == 0
+    with pytest.raises(ValueError, match=">= 1"):
+        segments_dbt.int_setting(0, 50_000)

@@ -1,0 +1,411 @@
+"""Version rows, derived tables, batch assignment, stable ids and the dbt_io readers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from custseg import dbt_io, segments_dbt
+from custseg.clustering import (
+    FittedSegmentation,
+    PreprocessConfig,
+    SelectionConfig,
+    fit_segmentation,
+)
+from custseg.segments_dbt import SelectionSettings
+
+FEATURES = ("spend", "visits", "score")
+AS_OF = date(2026, 11, 1)
+
+
+def blobs(n_per_group: int = 120, seed: int = 3, ids_from: int = 0) -> pd.DataFrame:
+    """Three well separated groups; `score` is null in the third group."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[10.0, 1.0, 2.0], [200.0, 8.0, 4.0], [40.0, 20.0, 1.0]])
+    rows = np.vstack([rng.normal(c, [2.0, 0.5, 0.3], size=(n_per_group, 3)) for c in centres])
+    frame = pd.DataFrame(rows, columns=list(FEATURES))
+    frame.insert(0, "customer_id", [f"{i + ids_from:08d}" for i in range(len(frame))])
+    frame["group"] = np.repeat(np.arange(3), n_per_group)
+    frame.loc[frame["group"] == 2, "score"] = np.nan
+    return frame
+
+
+SETTINGS = SelectionSettings(algorithms=("kmeans",), k_min=2, k_max=4)
+
+
+def small_config(settings: SelectionSettings = SETTINGS) -> SelectionConfig:
+    config = settings.selection_config()
+    return SelectionConfig(
+        **{
+            **config.to_dict(),
+            "gap_references": 2,
+            "stability_resamples": 2,
+            "stability_fit_size": 200,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    sample = blobs()
+    preprocess = PreprocessConfig(features=FEATURES, log1p_features=("spend",))
+    fit = fit_segmentation(sample, preprocess, small_config())
+    segmentation, mapping = segments_dbt.assign_stable_ids(
+        fit.segmentation, None, sample, first_new_id=1
+    )
+    row = segments_dbt.build_version_row(
+        model_version=1,
+        trained_as_of_date=AS_OF,
+        trained_at=datetime(2026, 11, 2, 3, 4, tzinfo=UTC),
+        reasons=["no model exists yet"],
+        fit=fit,
+        segmentation=segmentation,
+        mapping=mapping,
+        previous_version=None,
+        selection_settings=SETTINGS,
+        n_customers=len(sample),
+        sample_labels=fit.selection.labels,
+        fit_seconds=1.5,
+    )
+    return sample, fit, segmentation, row
+
+
+def test_the_fixture_finds_the_three_groups(fitted) -> None:
+    _, fit, segmentation, _ = fitted
+    assert segmentation.cluster_model.n_clusters == 3
+    assert fit.selection.selected.algorithm == "kmeans"
+
+
+def test_version_row_round_trips_through_the_table(fitted) -> None:
+    sample, _, segmentation, row = fitted
+    table = segments_dbt.versions_table([row])
+    assert table.schema == segments_dbt.VERSION_SCHEMA
+    with duckdb.connect() as con:
+        con.register("stored_table", table)
+        con.execute("create table stored as select * from stored_table")
+        frame = con.sql("select * from stored").df()
+    restored_row = frame.iloc[0].to_dict()
+
+    restored = segments_dbt.segmentation_from_row(restored_row)
+    assert restored.to_dict() == segmentation.to_dict()
+    expected = segmentation.assign_frame(sample, key_column="customer_id")
+    actual = restored.assign_frame(sample, key_column="customer_id")
+    pd.testing.assert_frame_equal(actual, expected)
+
+    version = segments_dbt.stored_version_from_row(restored_row)
+    assert version.model_version == 1
+    assert version.trained_as_of_date == AS_OF
+    assert version.segment_ids == (1, 2, 3)
+    assert version.preprocess_config == segmentation.preprocessor.config.to_dict() | {
+        "clip_quantiles": list(segmentation.preprocessor.config.clip_quantiles)
+    }
+    assert version.selection_settings == SETTINGS.to_dict()
+    assert json.loads(restored_row["features_json"]) == list(FEATURES)
+    assert json.loads(restored_row["segment_sizes_json"]) == [[1, 120], [2, 120], [3, 120]]
+    assert restored_row["refit_reasons"] == "no model exists yet"
+
+
+def test_an_empty_versions_table_keeps_its_types() -> None:
+    table = segments_dbt.versions_table([])
+    assert table.num_rows == 0
+    assert table.schema.field("trained_as_of_date").type == pa.date32()
+
+
+def test_active_version_row_picks_by_as_of_date(fitted) -> None:
+    _, _, _, row = fitted
+    later = row | {"model_version": 2, "trained_as_of_date": date(2026, 12, 1)}
+    frame = segments_dbt.versions_table([row, later]).to_pandas()
+    assert segments_dbt.active_version_row(frame, AS_OF)["model_version"] == 1
+    assert segments_dbt.active_version_row(frame, date(2026, 12, 1))["model_version"] == 2
+    with pytest.raises(LookupError):
+        segments_dbt.active_version_row(frame, date(2026, 10, 31))
+
+
+def test_candidates_table_has_one_selected_row(fitted) -> None:
+    _, fit, _, row = fitted
+    candidates = segments_dbt.candidates_table(row).to_pandas()
+    assert len(candidates) == len(fit.selection.records) == 3
+    assert candidates["is_selected"].sum() == 1
+    assert list(candidates["candidate_index"]) == [1, 2, 3]
+    assert set(segments_dbt.CANDIDATE_SCHEMA.names) == set(candidates.columns)
+    assert candidates.loc[candidates["is_selected"], "n_clusters"].item() == 3
+
+
+def test_centroid_and_preprocessing_tables_rebuild_the_assignment(fitted) -> None:
+    """Scoring from the two long tables (as the SQL macro does) equals the engine's labels."""
+    sample, _, segmentation, row = fitted
+    centroids = segments_dbt.centroids_table([row]).to_pandas()
+    params = segments_dbt.preprocessing_table([row]).to_pandas()
+    assert set(params["column_kind"]) == {"feature", "null_indicator"}
+    assert params.loc[params["column_name"] == "is_missing__score", "is_kept"].item()
+
+    kept = params[params["is_kept"]].sort_values("column_position")
+    columns = []
+    for _, param in kept.iterrows():
+        feature = sample[param["feature_name"]].to_numpy(dtype=float)
+        if param["is_log1p"]:
+            feature = np.sign(feature) * np.log1p(np.abs(feature))
+        missing = np.isnan(feature)
+        if param["column_kind"] == "null_indicator":
+            value = missing.astype(float)
+        else:
+            source = params[params["column_name"] == param["feature_name"]].iloc[0]
+            value = np.clip(feature, source["clip_lower"], source["clip_upper"])
+            value[missing] = source["impute_value"]
+        columns.append((value - param["scale_center"]) / param["scale_scale"])
+    x = np.column_stack(columns)
+    matrix = (
+        centroids.pivot(index="segment_id", columns="column_position", values="centroid_value")
+        .sort_index(axis=1)
+        .to_numpy()
+    )
+    segment_order = sorted(centroids["segment_id"].unique())
+    nearest = np.argmin(((x[:, None, :] - matrix[None, :, :]) ** 2).sum(axis=2), axis=1)
+    expected = segmentation.segment_ids_for(segmentation.assign(sample).labels)
+    np.testing.assert_array_equal(np.array(segment_order)[nearest], expected)
+    assert centroids["is_nearest_centroid_model"].all()
+
+
+def test_assign_batch_columns(fitted) -> None:
+    sample, _, segmentation, _ = fitted
+    batch = segments_dbt.assign_batch(segmentation, sample, model_version=4, as_of_date=AS_OF)
+    frame = batch.to_pandas()
+    assert batch.schema == segments_dbt.ASSIGNMENT_SCHEMA
+    assert list(frame["customer_id"]) == list(sample["customer_id"])
+    assert (frame["model_version"] == 4).all()
+    assert frame["membership_probability"].isna().all()
+    assert (frame["distance_to_centroid"] >= 0).all()
+    assert set(frame["segment_name"]) == {"Segment 1", "Segment 2", "Segment 3"}
+    expected = segmentation.assign_frame(sample, key_column="customer_id")
+    np.testing.assert_allclose(frame["distance_to_centroid"], expected["distance_or_probability"])
+    assert segments_dbt.segment_name(-1) == "Unassigned (noise)"
+
+
+def test_assignment_reader_streams_batches(fitted) -> None:
+    sample, _, segmentation, _ = fitted
+    batches = [sample.iloc[start : start + 100] for start in range(0, len(sample), 100)]
+    seen = []
+    stats = segments_dbt.AssignmentStats()
+    reader = segments_dbt.assignment_reader(
+        segmentation,
+        iter(batches),
+        model_version=1,
+        as_of_date=AS_OF,
+        progress=lambda s: seen.append(s.rows),
+        stats=stats,
+    )
+    assert seen == []  # nothing is assigned before the stream is read
+    table = reader.read_all()
+    assert table.num_rows == len(sample)
+    assert seen == [100, 200, 300, 360]
+    assert sum(stats.segment_counts.values()) == len(sample)
+    whole = segments_dbt.assign_batch(segmentation, sample, model_version=1, as_of_date=AS_OF)
+    assert table.equals(pa.Table.from_batches([whole]))
+
+
+def test_gmm_rows_carry_a_probability() -> None:
+    sample = blobs()
+    settings = SelectionSettings(algorithms=("gmm",), k_min=3, k_max=3)
+    fit = fit_segmentation(sample, PreprocessConfig(features=FEATURES), small_config(settings))
+    frame = segments_dbt.assign_batch(
+        fit.segmentation, sample, model_version=1, as_of_date=AS_OF
+    ).to_pandas()
+    assert frame["membership_probability"].between(0, 1).all()
+    assert (frame["distance_to_centroid"] >= 0).all()
+
+
+# ---------------------------------------------------------------------------------- stable ids
+
+
+def test_refit_on_grown_data_keeps_segment_ids(fitted) -> None:
+    sample, _, previous, _ = fitted
+    grown = pd.concat([sample, blobs(n_per_group=10, seed=9, ids_from=1_000)], ignore_index=True)
+    refit = fit_segmentation(
+        grown.sort_values("customer_id"),
+        PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
+        small_config(),
+    ).segmentation
+    new, mapping = segments_dbt.assign_stable_ids(refit, previous, grown, first_new_id=4)
+    assert mapping.new_segment_ids == ()
+    assert mapping.retired_segment_ids == ()
+    before = previous.segment_ids_for(previous.assign(sample).labels)
+    after = new.segment_ids_for(new.assign(sample).labels)
+    np.testing.assert_array_equal(before, after)
+
+
+def test_a_new_group_gets_a_fresh_id_and_a_vanished_one_is_retired(fitted) -> None:
+    sample, _, previous, _ = fitted
+    two_groups = sample[sample["group"] < 2]
+    settings = SelectionSettings(algorithms=("kmeans",), k_min=2, k_max=2)
+    refit = fit_segmentation(
+        two_groups,
+        PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
+        small_config(settings),
+    ).segmentation
+    new, mapping = segments_dbt.assign_stable_ids(refit, previous, two_groups, first_new_id=9)
+    kept = previous.segment_ids_for(previous.assign(two_groups).labels)
+    assert sorted(set(new.segment_ids.values())) == sorted(set(kept))
+    assert len(mapping.retired_segment_ids) == 1
+
+    newcomers = blobs(seed=11, ids_from=5_000).query("group == 0")
+    newcomers = newcomers.assign(spend=5_000.0 + newcomers["spend"], visits=60.0, group=3)
+    four_groups = pd.concat([sample, newcomers], ignore_index=True)
+    grown = fit_segmentation(
+        four_groups,
+        PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
+        small_config(SelectionSettings(algorithms=("kmeans",), k_min=4, k_max=4)),
+    ).segmentation
+    new, mapping = segments_dbt.assign_stable_ids(grown, previous, four_groups, first_new_id=9)
+    assert mapping.new_segment_ids == (9,)
+    assert mapping.retired_segment_ids == ()
+    labels = new.segment_ids_for(new.assign(four_groups).labels)
+    assert set(labels[four_groups["group"] == 3]) == {9}
+    np.testing.assert_array_equal(
+        labels[: len(sample)], previous.segment_ids_for(previous.assign(sample).labels)
+    )
+
+
+def test_without_the_previous_features_every_segment_is_new(fitted) -> None:
+    sample, _, previous, _ = fitted
+    renamed = sample.rename(columns={"score": "rating"})
+    refit = fit_segmentation(
+        renamed, PreprocessConfig(features=("spend", "visits", "rating")), small_config()
+    ).segmentation
+    new, mapping = segments_dbt.assign_stable_ids(refit, previous, renamed, first_new_id=4)
+    assert sorted(new.segment_ids.values()) == [4, 5, 6]
+    assert mapping.retired_segment_ids == (1, 2, 3)
+
+
+def test_first_model_numbers_segments_from_one(fitted) -> None:
+    _, _, segmentation, _ = fitted
+    assert isinstance(segmentation, FittedSegmentation)
+    assert segmentation.segment_ids == {0: 1, 1: 2, 2: 3}
+
+
+# ------------------------------------------------------------------------------------ dbt_io
+
+
+@pytest.fixture()
+def con():
+    with duckdb.connect() as connection:
+        connection.execute(
+            "create table features as select lpad(cast(range as varchar), 8, '0') as customer_id,"
+            " range * 1.0 as value from range(1000)"
+        )
+        yield connection
+
+
+def test_read_sample_is_deterministic_and_sorted(con) -> None:
+    first = dbt_io.read_sample(con.table("features"), 100)
+    second = dbt_io.read_sample(con.table("features"), 100)
+    pd.testing.assert_frame_equal(first, second)
+    assert first["customer_id"].is_monotonic_increasing
+    assert len(first) == 100
+    # not the first 100 ids: the hash spreads the sample over the whole key range
+    assert first["customer_id"].max() > "00000500"
+    assert len(dbt_io.read_sample(con.table("features"), 5000)) == 1000
+
+
+def test_a_customer_stays_in_the_sample_unless_pushed_out(con) -> None:
+    before = set(dbt_io.read_sample(con.table("features"), 100)["customer_id"])
+    con.execute(
+        "insert into features select lpad(cast(range as varchar), 8, '0'), 0.0 "
+        "from range(1000, 1050)"
+    )
+    after = set(dbt_io.read_sample(con.table("features"), 100)["customer_id"])
+    assert len(before & after) >= 90
+
+
+def test_iter_batches_and_count_rows(con) -> None:
+    relation = con.table("features")
+    batches = list(dbt_io.iter_batches(relation, 300, order_by="customer_id"))
+    assert [len(b) for b in batches] == [300, 300, 300, 100]
+    combined = pd.concat(batches, ignore_index=True)
+    assert combined["customer_id"].is_monotonic_increasing
+    assert dbt_io.count_rows(relation) == 1000
+
+
+def test_read_refit_flag_is_optional_and_defensive(con) -> None:
+    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=1) is None
+    assert dbt_io.read_refit_flag(con, None, model_version=1) is None
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.rpt_segment_drift as "
+        "select 1 as model_version, true as is_refit_recommended "
+        "union all select 2, false"
+    )
+    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=1) is True
+    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=2) is False
+    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=3) is False
+    con.execute("create table main.other_report as select true as is_refit_recommended")
+    assert dbt_io.read_refit_flag(con, "other_report", model_version=9) is True
+    assert dbt_io.read_refit_flag(con, "features", model_version=1) is None
+
+
+# ------------------------------------------------------------------------------- a whole refit
+
+
+def refit_version(sample, stored_frame, settings=SETTINGS, reasons=("var refit is true",)):
+    """fit_new_version with the small test grid (the engine's slow metrics cut down)."""
+    versions = [] if stored_frame is None else segments_dbt.stored_versions(stored_frame)
+    decision = segments_dbt.decide_refit(
+        versions,
+        as_of_date=AS_OF,
+        preprocess_config={},
+        selection_settings={},
+        refit_requested=True,
+    )
+    small = small_config(settings)
+    grid = SelectionSettings(
+        algorithms=small.algorithms,
+        k_min=min(small.k_values),
+        k_max=max(small.k_values),
+        min_segment_share=settings.min_segment_share,
+        max_segment_share=settings.max_segment_share,
+    )
+    messages: list[str] = []
+    row = segments_dbt.fit_new_version(
+        sample,
+        preprocess=PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
+        selection=grid,
+        decision=decision,
+        stored_frame=stored_frame,
+        as_of_date=AS_OF,
+        n_customers=len(sample),
+        trained_at=datetime(2026, 11, 2, tzinfo=UTC),
+        progress=messages.append,
+    )
+    return row, messages
+
+
+def test_fit_new_version_numbers_versions_and_keeps_ids() -> None:
+    sample = blobs()
+    first, messages = refit_version(sample, None)
+    assert first["model_version"] == 1
+    assert first["previous_model_version"] is None
+    assert any(m.startswith("kmeans k=3") for m in messages)  # per-candidate progress
+    assert messages[-1].startswith("version 1: kmeans with 3 segments")
+
+    stored_frame = segments_dbt.versions_table([first]).to_pandas()
+    second, _ = refit_version(sample.iloc[::-1].sort_values("customer_id"), stored_frame)
+    assert second["model_version"] == 2
+    assert second["previous_model_version"] == 1
+    assert json.loads(second["matched_segment_ids_json"]) == json.loads(first["segment_ids_json"])
+    assert json.loads(second["new_segment_ids_json"]) == []
+    first_model, second_model = json.loads(first["model_json"]), json.loads(second["model_json"])
+    for part in ("preprocessor", "cluster_model", "segment_ids"):  # deterministic refit
+        assert second_model[part] == first_model[part]
+
+
+def test_fit_new_version_explains_when_no_candidate_is_eligible() -> None:
+    impossible = SelectionSettings(
+        algorithms=("kmeans",), k_min=2, k_max=3, min_segment_share=0.5, max_segment_share=0.6
+    )
+    with pytest.raises(RuntimeError, match="segment_min_share"):
+        refit_version(blobs(), None, settings=impossible)

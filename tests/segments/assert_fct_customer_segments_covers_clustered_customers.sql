@@ -1,0 +1,20 @@
+-- Every customer with a completed order (int_segment_features) has exactly one segment in
+-- fct_customer_segments, and nobody else has one. Fails with one row per missing or extra
+-- customer.
+with
+
+clustered_customers as (
+    select * from {{ ref('int_segment_features') }}
+),
+
+customer_segments as (
+    select * from {{ ref('fct_customer_segments') }}
+)
+
+select
+    coalesce(clustered_customers.customer_id, customer_segments.customer_id) as customer_id,
+    clustered_customers.customer_id is null as is_extra
+from clustered_customers
+full outer join customer_segments
+    on clustered_customers.customer_id = customer_segments.customer_id
+where clustered_customers.customer_id is null or customer_segments.customer_id is null
