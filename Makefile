@@ -26,13 +26,13 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 
 build: install ## Build the warehouse on the embedded sample and generate the docs
 	$(BIN)/dbt build
-	$(BIN)/dbt docs generate
+	$(BIN)/python scripts/render_segment_docs.py --generate
 	@echo
 	@echo "Warehouse: $(abspath $(SEGMENTS_DB_PATH))"
 	@echo "Docs:      $(abspath target/index.html)  (serve them: source $(BIN)/activate && dbt docs serve)"
 
-docs: install ## Regenerate the dbt docs
-	$(BIN)/dbt docs generate
+docs: install ## Regenerate the dbt docs, with the current segment catalog
+	$(BIN)/python scripts/render_segment_docs.py --generate
 
 serve: install ## Serve the dbt docs on http://127.0.0.1:8080
 	$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080

@@ -72,6 +72,8 @@ def run_dbt(
         "SEGMENTS_DB_PATH": str(db_path),
         "DBT_TARGET_PATH": str(work_dir / "target"),
         "DBT_LOG_PATH": str(work_dir / "logs"),
+        "SEGMENT_PLOTS_DIR": str(work_dir / "plots"),
+        "MART_EXPORT_DIR": str(work_dir / "exports"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     result = subprocess.run(

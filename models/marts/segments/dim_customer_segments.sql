@@ -1,0 +1,61 @@
+{#-
+    One row per customer of dim_customers with the segment of this build after merges and its
+    name and recommended action (docs block `dim_customer_segments_grain`): what BI tools and
+    the CRM, email and ads activations read. Customers without a completed order are in the
+    rule-based segment 0. No personal data.
+-#}
+
+with
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+customer_segments as (
+    select * from {{ ref('int_customer_segments_merged') }}
+),
+
+segment_names as (
+    select * from {{ ref('int_segments_named') }}
+),
+
+final as (
+    select
+        -- ids
+        customer_segments.customer_id,
+        customer_segments.segment_id,
+        customer_segments.model_segment_id,
+        customer_segments.model_version,
+
+        -- strings
+        segment_names.segment_name,
+        segment_names.recommended_action,
+        customers.rfm_segment,
+
+        -- numerics
+        customer_segments.distance_to_centroid,
+        customer_segments.membership_probability,
+        customers.churn_probability,
+        customers.predicted_clv,
+
+        -- booleans
+        customer_segments.has_ordered,
+        customer_segments.is_outlier,
+        customer_segments.is_merged,
+        customer_segments.is_churned,
+        customer_segments.is_active,
+        customers.is_marketing_opt_in,
+        customers.has_unsubscribed,
+        customers.has_bounced,
+
+        -- dates
+        customer_segments.as_of_date
+
+    from customer_segments
+    inner join customers
+        on customer_segments.customer_id = customers.customer_id
+    left join segment_names
+        on customer_segments.segment_id = segment_names.segment_id
+)
+
+select * from final

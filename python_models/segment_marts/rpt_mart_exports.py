@@ -1,0 +1,48 @@
+"""The public marts as Parquet files for BI tools; one row per file written.
+
+Side effect (documented in docs block `mart_exports`): writes `<mart>.parquet` into env
+`MART_EXPORT_DIR` (default `exports/marts`, git-ignored, relative to the folder dbt runs
+in). Each file is written by DuckDB to `<mart>.parquet.tmp` and renamed over the final name,
+so a reader sees the previous complete file or the new one; nothing is created in the
+warehouse (no `external` views pointing at files). Restricted marts (personal data) are
+never exported. The file handling is in `custseg.segment_marts.write_atomically`.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+
+from custseg import segment_marts
+from custseg.dbt_io import count_rows, log_progress
+
+MODEL = "rpt_mart_exports"
+
+
+def model(dbt, session):
+    export_dir = Path(dbt.config.get("mart_export_dir") or "exports/marts")
+    # literal refs, so dbt sees the dependencies; restricted marts are deliberately absent
+    marts = {
+        "dim_customers": dbt.ref("dim_customers"),
+        "dim_customer_segments": dbt.ref("dim_customer_segments"),
+        "dim_segments": dbt.ref("dim_segments"),
+        "rpt_segment_feature_profiles": dbt.ref("rpt_segment_feature_profiles"),
+        "rpt_rfm_vs_clusters": dbt.ref("rpt_rfm_vs_clusters"),
+        "rpt_segment_model_selection": dbt.ref("rpt_segment_model_selection"),
+    }
+    rows = []
+    for mart_name, relation in marts.items():
+        path = export_dir / f"{mart_name}.parquet"
+        size, digest = segment_marts.write_atomically(relation.write_parquet, path)
+        row_count = count_rows(relation)
+        log_progress(f"{MODEL}: {path} ({row_count:,} rows, {size:,} bytes)")
+        rows.append(
+            {
+                "mart_name": mart_name,
+                "file_name": path.name,
+                "file_path": path.as_posix(),
+                "row_count": row_count,
+                "bytes": size,
+                "sha256": digest,
+            }
+        )
+    return pd.DataFrame(rows)

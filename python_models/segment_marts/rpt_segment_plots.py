@@ -1,0 +1,60 @@
+"""Segment charts as PNG files, redrawn on every build; one row per chart written.
+
+Side effect (documented in docs block `segment_plots`): writes `<name>.png` into env
+`SEGMENT_PLOTS_DIR` (default `docs/assets/segments`, git-ignored, inside the docs
+`asset-paths`, relative to the folder dbt runs in), each through a temporary file and a
+rename, and removes charts of this set that could not be drawn this time. Charts on
+customer samples use a bounded, deterministic sample (var `segment_plot_sample_size`,
+default 2,000) in the model's preprocessed space. Drawing is in `custseg.plots`, the
+orchestration in `custseg.segment_marts.render_segment_plots`.
+"""
+
+from pathlib import Path
+
+from custseg import segment_marts, segments_dbt
+from custseg.dbt_io import log_progress, read_relation, read_sample
+from custseg.naming import remap_segment_ids
+
+MODEL = "rpt_segment_plots"
+
+
+def model(dbt, session):
+    sample_size = int(dbt.config.get("segment_plot_sample_size") or 2_000)
+    plots_dir = Path(dbt.config.get("segment_plots_dir") or "docs/assets/segments")
+    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
+    segments = read_relation(dbt.ref("dim_segments"))
+    profiles = read_relation(dbt.ref("rpt_segment_feature_profiles"))
+    selection = read_relation(dbt.ref("rpt_segment_model_selection"))
+    version = segments_dbt.active_version_row(
+        read_relation(dbt.ref("dim_segment_model_versions")), as_of_date
+    )
+    segmentation = segments_dbt.segmentation_from_row(version)
+    merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
+
+    feature_sample = read_sample(dbt.ref("int_segment_features"), sample_size)
+    label_sample = read_sample(dbt.ref("fct_customer_segments"), sample_size)
+    sample = feature_sample.merge(
+        label_sample[["customer_id", "segment_id"]], on="customer_id", how="inner"
+    )
+    algorithms = set(selection["algorithm"]) if "algorithm" in selection.columns else set()
+    inputs = segment_marts.PlotInputs(
+        segments=segments,
+        profiles=profiles,
+        selection=selection,
+        x_model=segmentation.preprocessor.transform(sample) if len(sample) else None,
+        labels=remap_segment_ids(sample["segment_id"], merges),
+        include_dendrogram="agglomerative" in algorithms,
+        n_clusters=int(version["n_clusters"]),
+    )
+    log_progress(f"{MODEL}: drawing charts from {len(sample):,} sampled customers into {plots_dir}")
+    charts = segment_marts.render_segment_plots(
+        plots_dir,
+        inputs,
+        max_rows=sample_size,
+        log=lambda message: log_progress(f"{MODEL}: {message}"),
+    )
+    charts.insert(2, "file_path", [(plots_dir / name).as_posix() for name in charts["file_name"]])
+    charts["model_version"] = int(version["model_version"])
+    charts["as_of_date"] = as_of_date
+    log_progress(f"{MODEL}: wrote {len(charts)} charts")
+    return charts

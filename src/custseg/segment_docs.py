@@ -1,0 +1,306 @@
+"""The segment catalog of the dbt docs: Markdown rendered from ``dim_segments``.
+
+No dbt import and no database access (``scripts/render_segment_docs.py`` reads the tables and
+writes the files). How the catalog reaches the docs without changing tracked files:
+
+* ``dim_segments``' description ends with
+  ``{{ doc(env_var('SEGMENT_CATALOG_DOC', 'segment_catalog_pending')) }}``. The tracked docs
+  block ``segment_catalog_pending`` says the catalog appears after a build, so a fresh clone
+  parses.
+* After ``dbt build``, the script renders the docs block ``segment_catalog``
+  (:func:`docs_block` of :func:`render_catalog`) into the git-ignored file
+  ``models/marts/segments/_generated__segment_docs.md``, then runs ``dbt docs generate`` with
+  ``SEGMENT_CATALOG_DOC=segment_catalog``: dbt itself puts the catalog into the manifest, so
+  ``dbt docs serve`` shows it, with the charts served from the docs ``asset-paths``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+
+CATALOG_DOC = "segment_catalog"
+"""Name of the generated docs block."""
+PENDING_DOC = "segment_catalog_pending"
+"""Name of the tracked placeholder docs block."""
+CATALOG_DOC_ENV = "SEGMENT_CATALOG_DOC"
+"""Environment variable that selects which of the two blocks ``dim_segments`` shows."""
+GENERATED_DOCS_FILE = PurePosixPath("models/marts/segments/_generated__segment_docs.md")
+"""The generated docs file, relative to the project root (git-ignored)."""
+CATALOG_MARKER = "## Current segments"
+"""First line of the rendered catalog; tests and the script look for it."""
+
+_UNSAFE = re.compile(r"[{}<>|\\]")
+
+
+def escape_markdown(value: Any) -> str:
+    """Free text made safe for a Markdown table cell inside a Jinja docs block.
+
+    Braces (Jinja), angle brackets (HTML), pipes (tables) and backslashes are replaced by HTML
+    entities; line breaks become spaces. Other Markdown (backticks for code) is kept.
+    """
+    if _missing(value):
+        return ""
+    text = " ".join(str(value).split())
+    return _UNSAFE.sub(lambda m: f"&#{ord(m.group(0))};", text)
+
+
+def code_span(value: Any) -> str:
+    """Text as inline code: backticks inside are dropped, braces escaped for Jinja."""
+    if _missing(value):
+        return ""
+    text = " ".join(str(value).split()).replace("`", "'")
+    text = text.replace("{", "&#123;").replace("}", "&#125;")
+    return f"`{text}`"
+
+
+def format_pct(value: Any, digits: int = 0) -> str:
+    """``0.123`` -> ``12%``; below 1% with one decimal; ``–`` for null."""
+    if _missing(value):
+        return "–"
+    number = 100 * float(value)
+    if 0 < abs(number) < 1:
+        return f"{number:.1f}%"
+    return f"{number:.{digits}f}%"
+
+
+def format_money(value: Any, symbol: str = "€") -> str:
+    """``€1,234``, ``€12.50``, ``€1.2M``; ``–`` for null."""
+    if _missing(value):
+        return "–"
+    number = float(value)
+    if abs(number) >= 1e6:
+        return f"{symbol}{number / 1e6:,.1f}M"
+    if abs(number) >= 100:
+        return f"{symbol}{number:,.0f}"
+    return f"{symbol}{number:,.2f}"
+
+
+def format_number(value: Any, decimals: int = 0) -> str:
+    """``1,234`` / ``3.95``; ``–`` for null."""
+    if _missing(value):
+        return "–"
+    return f"{float(value):,.{decimals}f}"
+
+
+def docs_link(file_path: str, asset_paths: Sequence[str]) -> str | None:
+    """The docs-site link of a chart file, or ``None`` when it is outside every asset path.
+
+    ``dbt docs generate`` copies each asset path (e.g. ``docs/assets``) to the same relative
+    path under the target folder, beside ``index.html``; so a file inside an asset path is
+    linked by its path relative to the project root.
+    """
+    path = PurePosixPath(str(file_path).replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts:
+        return None
+    for asset in asset_paths:
+        root = PurePosixPath(str(asset).replace("\\", "/").rstrip("/"))
+        if path.parts[: len(root.parts)] == root.parts and len(path.parts) > len(root.parts):
+            return path.as_posix()
+    return None
+
+
+def render_catalog(
+    segments: pd.DataFrame,
+    plots: pd.DataFrame | None = None,
+    *,
+    asset_paths: Sequence[str] = ("docs/assets",),
+    currency: str = "€",
+) -> str:
+    """The segment catalog as Markdown: a summary table, one section per segment, the charts.
+
+    Args:
+        segments: ``dim_segments`` (one row per segment).
+        plots: ``rpt_segment_plots`` (``plot_name``, ``file_path``, ``title``); charts outside
+            the asset paths are left out.
+        asset_paths: The project's ``asset-paths``.
+        currency: Currency symbol of money amounts.
+
+    Returns:
+        Markdown starting with :data:`CATALOG_MARKER`; segments in segment id order.
+    """
+    if segments.empty:
+        return f"{CATALOG_MARKER}\n\n*No segments were built yet: run `dbt build` first.*\n"
+    frame = segments.sort_values("segment_id", kind="mergesort").reset_index(drop=True)
+    first = frame.iloc[0]
+    lines = [
+        CATALOG_MARKER,
+        "",
+        (
+            f"Segment model version {_int_text(first.get('model_version'))}, as-of date "
+            f"{_date_text(first.get('as_of_date'))}: {len(frame)} segments, "
+            f"{format_number(frame['customer_count'].sum())} customers. Rendered from "
+            "`dim_segments` after the build (`scripts/render_segment_docs.py`); the figures "
+            "are defined in the column descriptions below."
+        ),
+        "",
+        "| Segment | Customers | Share | Revenue share | Avg order value | Churn rate | "
+        "Recommended action |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in frame.itertuples(index=False):
+        lines.append(
+            f"| **{escape_markdown(row.segment_name)}** ({_int_text(row.segment_id)}) "
+            f"| {format_number(row.customer_count)} | {format_pct(row.customer_share)} "
+            f"| {format_pct(row.revenue_share)} | {format_money(row.avg_order_value, currency)} "
+            f"| {format_pct(row.churn_rate)} | {escape_markdown(row.recommended_action)} |"
+        )
+    for row in frame.itertuples(index=False):
+        lines.extend(["", *_segment_section(row._asdict(), currency)])
+    chart_lines = _chart_lines(plots, asset_paths)
+    if chart_lines:
+        lines.extend(["", "## Charts", "", *chart_lines])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def docs_block(name: str, body: str) -> str:
+    """``body`` wrapped as a dbt docs block named ``name``."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"not a docs block name: {name!r}")
+    if "{%" in body or "{{" in body or "{#" in body:
+        raise ValueError("the docs block body must not contain Jinja delimiters")
+    return f"{{% docs {name} %}}\n{body.rstrip()}\n{{% enddocs %}}\n"
+
+
+def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:
+    name = escape_markdown(row.get("segment_name"))
+    facts = [
+        f"segment id {_int_text(row.get('segment_id'))}",
+        f"{format_number(row.get('customer_count'))} customers "
+        f"({format_pct(row.get('customer_share'), 1)})",
+    ]
+    if not _missing(row.get("owner")):
+        facts.append(f"owner: {escape_markdown(row.get('owner'))}")
+    if row.get("is_overridden"):
+        facts.append("edited in seed `segment_overrides`")
+    lines = [f"### {name}", "", "*" + " · ".join(facts) + "*", ""]
+    if row.get("is_stale"):
+        lines.extend([f"> **Stale:** {escape_markdown(row.get('stale_reason'))}.", ""])
+    lines.extend([escape_markdown(row.get("segment_description")), ""])
+    channels = ", ".join(
+        f"{channel} {format_pct(row.get(f'share_orders_{channel}'))}"
+        for channel in ("web", "app", "store", "marketplace", "other")
+        if not _missing(row.get(f"share_orders_{channel}"))
+    )
+    category = escape_markdown(row.get("top_product_category"))
+    if category:
+        category += f" ({format_pct(row.get('top_product_category_share'))} of the customers)"
+    bullets = [
+        (
+            "Recommended action",
+            escape_markdown(row.get("recommended_action")),
+        ),
+        (
+            "Value",
+            f"revenue {format_money(row.get('total_revenue'), currency)} "
+            f"({format_pct(row.get('revenue_share'))} of all revenue), "
+            f"{format_money(row.get('avg_order_value'), currency)} per order, predicted CLV "
+            f"mean {format_money(row.get('mean_predicted_clv'), currency)} / median "
+            f"{format_money(row.get('median_predicted_clv'), currency)}",
+        ),
+        (
+            "Risk",
+            f"churn rate {format_pct(row.get('churn_rate'))}, mean churn probability "
+            f"{format_pct(row.get('mean_churn_probability'))}",
+        ),
+        (
+            "Engagement",
+            f"session-to-purchase conversion {format_pct(row.get('session_conversion_rate'), 1)}; "
+            f"campaign open / click / conversion "
+            f"{format_pct(row.get('campaign_opened_rate'))} / "
+            f"{format_pct(row.get('campaign_clicked_rate'))} / "
+            f"{format_pct(row.get('campaign_converted_rate'))}",
+        ),
+        (
+            "Behaviour",
+            f"discount share of revenue {format_pct(row.get('discount_share_of_revenue'))}; "
+            f"orders by channel: {channels or '–'}; top product category: {category or '–'}; "
+            f"{format_number(row.get('tickets_per_customer'), 2)} support tickets per customer, "
+            f"satisfaction {format_number(row.get('avg_satisfaction_score'), 2)} of 5",
+        ),
+        (
+            "Context",
+            f"RFM {escape_markdown(row.get('rfm_segment_mix')) or '–'}; age "
+            f"{escape_markdown(row.get('age_band_mix')) or '–'}; country "
+            f"{escape_markdown(row.get('country_mix')) or '–'}",
+        ),
+        (
+            "Distinguishing features",
+            escape_markdown(row.get("distinguishing_features")) or "–",
+        ),
+        ("Rule", _rule_text(row)),
+    ]
+    lines.extend(f"- **{label}:** {text}" for label, text in bullets)
+    return lines
+
+
+def _rule_text(row: Mapping[str, Any]) -> str:
+    rule = row.get("rule_text")
+    if _missing(rule) or not str(rule).strip():
+        return "no readable rule (the decision tree found no region where the segment dominates)"
+    text = code_span(rule)
+    coverage = row.get("rule_coverage")
+    precision = row.get("rule_precision")
+    if not _missing(coverage):
+        text += (
+            f" covers {format_pct(coverage)} of the segment's customers, "
+            f"{format_pct(precision)} of the customers it matches are in the segment"
+        )
+        if not _missing(row.get("rule_sample_rows")):
+            text += f" (decision tree on {format_number(row.get('rule_sample_rows'))} customers)"
+    return text
+
+
+def _chart_lines(plots: pd.DataFrame | None, asset_paths: Sequence[str]) -> list[str]:
+    if plots is None or plots.empty:
+        return []
+    lines: list[str] = []
+    for row in plots.itertuples(index=False):
+        link = docs_link(str(row.file_path), asset_paths)
+        if link is None:
+            continue
+        title = escape_markdown(row.title)
+        lines.extend([f"### {title}", "", f"![{title}]({link})", ""])
+    return lines
+
+
+def chart_links(plots: pd.DataFrame | None, asset_paths: Sequence[str]) -> list[str]:
+    """The docs-site links of every chart the catalog shows."""
+    if plots is None or plots.empty:
+        return []
+    links = (docs_link(str(p), asset_paths) for p in plots["file_path"])
+    return [link for link in links if link is not None]
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _int_text(value: Any) -> str:
+    return "–" if _missing(value) else str(int(value))
+
+
+def _date_text(value: Any) -> str:
+    if _missing(value):
+        return "–"
+    return str(pd.Timestamp(value).date())
+
+
+def write_text(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless it already holds exactly that; True when written."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    return True

@@ -1,0 +1,34 @@
+-- Every segment of dim_segments is profiled on the same features.
+
+with
+
+segments as (
+    select * from {{ ref('dim_segments') }}
+),
+
+profiles as (
+    select * from {{ ref('rpt_segment_feature_profiles') }}
+),
+
+features as (
+    select count(distinct feature) as feature_count
+    from profiles
+),
+
+feature_counts as (
+    select
+        segments.segment_id,
+        count(profiles.feature) as feature_count
+    from segments
+    left join profiles
+        on segments.segment_id = profiles.segment_id
+    group by 1
+)
+
+select
+    feature_counts.segment_id,
+    feature_counts.feature_count,
+    features.feature_count as expected_feature_count
+from feature_counts
+cross join features
+where feature_counts.feature_count != features.feature_count
