@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 export SEGMENTS_DB_PATH ?= segments.duckdb
 export RAW_DATA_DIR ?= data/sample
 
-.PHONY: help install build docs serve lint test test-python bench sample clean
+.PHONY: help install build docs serve lint test test-python bench backfill sample clean
+MONTHS ?= 6
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +52,9 @@ test: lint test-python ## Every test: lint, metadata, pytest (unit + end-to-end 
 
 bench: install ## Scale runs: generate 100k and 1M customers, time dbt build, peak memory
 	$(BIN)/python scripts/bench.py
+
+backfill: install ## Build the segment history over MONTHS (default 6) monthly as-of dates
+	$(BIN)/python scripts/backfill.py --months $(MONTHS)
 
 sample: install ## Regenerate the embedded sample in data/sample
 	$(BIN)/python -m custseg.generate --customers 5000 --seed 42 --out data/sample

@@ -16,7 +16,9 @@ MODEL = "int_segments_named"
 
 
 def model(dbt, session):
-    sample_size = int(dbt.config.get("segment_rule_sample_size") or 20_000)
+    # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
+    configured_size = dbt.config.get("segment_rule_sample_size")
+    sample_size = int(configured_size or 20_000)
     currency = segment_marts.currency_symbol(dbt.config.get("reporting_currency"))
     profiles = read_relation(dbt.ref("int_segment_profiles_computed"))
     overrides = read_relation(dbt.ref("segment_overrides"))

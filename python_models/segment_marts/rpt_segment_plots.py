@@ -19,8 +19,11 @@ MODEL = "rpt_segment_plots"
 
 
 def model(dbt, session):
-    sample_size = int(dbt.config.get("segment_plot_sample_size") or 2_000)
-    plots_dir = Path(dbt.config.get("segment_plots_dir") or "docs/assets/segments")
+    # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
+    configured_size = dbt.config.get("segment_plot_sample_size")
+    configured_dir = dbt.config.get("segment_plots_dir")
+    sample_size = int(configured_size or 2_000)
+    plots_dir = Path(configured_dir or "docs/assets/segments")
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     segments = read_relation(dbt.ref("dim_segments"))
     profiles = read_relation(dbt.ref("rpt_segment_feature_profiles"))

@@ -1,6 +1,7 @@
 {#-
     Every rejected raw row of every source table, with its raw values in full and masked.
-    Only the CRM holds personal data; the other tables' values are the same in both columns.
+    Only the CRM and the suppression list hold personal data; the other tables' values are
+    the same in both columns.
 -#}
 
 {%- set validated_tables = [
@@ -11,6 +12,7 @@
     ('support_tickets', 'base_support__tickets'),
     ('marketing_campaigns', 'base_marketing__campaigns'),
     ('marketing_events', 'base_marketing__events'),
+    ('suppression_list', 'base_privacy__suppression_list'),
 ] %}
 
 with
@@ -23,7 +25,7 @@ unioned as (
             source_row_number,
             reject_reason,
             raw_values,
-            {% if source_table == 'crm_customers' -%}
+            {% if source_table in ('crm_customers', 'suppression_list') -%}
                 raw_values_masked
             {%- else -%}
                 raw_values as raw_values_masked

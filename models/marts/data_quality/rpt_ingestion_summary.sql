@@ -8,6 +8,7 @@
     ('support_tickets', 'base_support__tickets'),
     ('marketing_campaigns', 'base_marketing__campaigns'),
     ('marketing_events', 'base_marketing__events'),
+    ('suppression_list', 'base_privacy__suppression_list'),
 ] %}
 
 with

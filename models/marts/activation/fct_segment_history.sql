@@ -1,0 +1,37 @@
+{#-
+    Segment assignments of every run (docs block `segment_history`): one row per customer,
+    as-of date and model version. Incremental with `full_refresh: false`: each build
+    replaces the rows of its own run (unique key as_of_date + model_version, so a rerun of a
+    run neither duplicates nor keeps customers the rerun no longer has) and keeps every
+    other run, also through `--full-refresh`.
+-#}
+
+with
+
+customer_segments as (
+    select * from {{ ref('int_customer_segments_finalized') }}
+),
+
+final as (
+    select
+        -- ids
+        customer_id,
+        segment_id,
+        model_version,
+
+        -- strings
+        segment_name,
+
+        -- booleans
+        is_control_group,
+        is_profiling_objection,
+        has_ordered,
+        is_churned,
+
+        -- dates
+        as_of_date
+
+    from customer_segments
+)
+
+select * from final

@@ -1,0 +1,98 @@
+{#-
+    Validation step for the optional raw suppression_list. A row is rejected only when it
+    names neither a customer id nor an email address (nothing to match) or repeats another
+    row. An unknown or blank reason is kept as `suppress_marketing`, the reason every
+    request implies, and shown in `unmapped_reason`; an unparseable `added_at` stays null.
+    Dropping a privacy request because of a formatting error would export a customer who
+    asked not to be, so nothing else rejects a row. Emails are personal data: rejected rows
+    keep them in full for the restricted report and masked for the BI-facing one.
+-#}
+
+{%- set raw_columns = ['customer_id', 'email', 'reason', 'added_at'] %}
+{%- set pii_columns = ['email'] %}
+{%- set reason_list = "'suppress_marketing', 'objected_to_profiling'" %}
+
+with
+
+source as (
+    {{ read_raw_table(source('privacy', 'suppression_list')) }}
+),
+
+parsed as (
+    select
+        -- lineage
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+
+        -- ids
+        {{ clean_text('customer_id') }} as customer_id,
+
+        -- strings
+        lower({{ clean_text('email') }}) as email,
+        lower({{ clean_text('reason') }}) as reason_source_value,
+
+        -- timestamps
+        {{ parse_timestamp_utc('added_at') }} as added_at,
+
+        -- checks on the raw text
+        {{ is_blank('customer_id') }} and {{ is_blank('email') }} as is_key_missing,
+
+        -- raw text, kept for the rejected-rows report
+        {%- for column in raw_columns %}
+            {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from source
+),
+
+mapped as (
+    select
+        *,
+        coalesce(reason_source_value in ({{ reason_list }}), false) as is_reason_known
+    from parsed
+),
+
+validated as (
+    select
+        *,
+        case when is_reason_known then reason_source_value else 'suppress_marketing' end as reason,
+        case when is_key_missing then 'missing_key' end as validation_reason
+    from mapped
+),
+
+deduplicated as (
+    {{ rank_row_versions(
+        relation='validated',
+        key_columns=['customer_id', 'email', 'reason'],
+        compared_columns=['added_at'],
+    ) }}
+),
+
+final as (
+    select
+        -- ids
+        customer_id,
+
+        -- strings
+        email,
+        reason,
+
+        -- timestamps
+        added_at,
+
+        -- validation
+        source_file,
+        source_row_number,
+        reject_reason,
+        case when not is_reason_known then reason_source_value end as unmapped_reason,
+        case
+            when reject_reason is not null then {{ raw_values_json(raw_columns, prefix='raw_') }}
+        end as raw_values,
+        case
+            when reject_reason is not null
+                then {{ raw_values_json(raw_columns, prefix='raw_', masked_columns=pii_columns) }}
+        end as raw_values_masked
+
+    from deduplicated
+)
+
+select * from final

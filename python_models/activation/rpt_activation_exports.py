@@ -1,0 +1,172 @@
+"""The activation exports: CRM fields, email lists and ad-platform files; one row per file.
+
+Side effect (documented in docs block `activation_exports`): writes `crm/`, `email/` and
+`ads/` under env `EXPORT_DIR` (default `exports/activation`, git-ignored, relative to the
+folder dbt runs in), each with a `manifest.json`. Every file is written to a temporary file
+and renamed into place, and files of earlier runs that are no longer current are removed, so
+a rerun replaces the export. Nothing is written to the warehouse except this report.
+
+Customers stream from `int_activation_audience` in batches (var `activation_batch_rows`),
+sorted by `customer_id`, through `custseg.activation.export_all`, which applies consent,
+suppression, control groups (var `control_group_share`), platform hashing and the minimum
+audiences (var `activation_min_audience`). `generated_at` (manifests and the CRM
+`updated_at`) is the as-of date at midnight UTC unless var `activation_generated_at` is
+set, so a rerun on the same data writes byte-identical files.
+"""
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custseg.activation import DEFAULT_CONTROL_SHARE, export_all
+from custseg.activation.files import MANIFEST_NAME
+from custseg.dbt_io import iter_batches, log_progress, read_relation
+
+MODEL = "rpt_activation_exports"
+DEFAULT_BATCH_ROWS = 100_000
+DEFAULT_EXPORT_DIR = "exports/activation"
+REPORT_COLUMNS = {
+    "export_file_key": "string",
+    "destination": "string",
+    "file_name": "string",
+    "file_path": "string",
+    "file_kind": "string",
+    "platform": "string",
+    "segment_id": "Int64",
+    "segment_name": "string",
+    "status": "string",
+    "skip_reason": "string",
+    "row_count": "Int64",
+    "bytes": "Int64",
+    "sha256": "string",
+    "min_audience": "Int64",
+    "model_version": "Int64",
+    "as_of_date": "object",
+    "generated_at": "string",
+}
+
+
+def generated_at_for(as_of_date: date, configured: str | None) -> datetime | str:
+    """The configured timestamp, else midnight UTC of the as-of date (deterministic)."""
+    if configured:
+        return str(configured)
+    return datetime(as_of_date.year, as_of_date.month, as_of_date.day, tzinfo=UTC)
+
+
+def _minimum(manifest: dict[str, Any], platform: str | None) -> int | None:
+    value = manifest.get("min_audience")
+    if isinstance(value, dict):
+        value = value.get(platform)
+    return None if value is None else int(value)
+
+
+def report_rows(
+    manifests: dict[str, dict[str, Any]], export_dir: Path, model_version: int
+) -> pd.DataFrame:
+    """One row per written file, per skipped segment file and per manifest."""
+    rows: list[dict[str, Any]] = []
+    for destination, manifest in manifests.items():
+        common = {
+            "destination": destination,
+            "model_version": model_version,
+            "as_of_date": manifest["as_of_date"],
+            "generated_at": manifest["generated_at"],
+        }
+        for entry in manifest["files"]:
+            platform = entry.get("platform")
+            rows.append(
+                {
+                    **common,
+                    "export_file_key": f"{destination}/{entry['path']}",
+                    "file_name": entry["path"],
+                    "file_path": (export_dir / destination / entry["path"]).as_posix(),
+                    "file_kind": "data",
+                    "platform": platform,
+                    "segment_id": entry.get("segment_id"),
+                    "segment_name": entry.get("segment_name"),
+                    "status": "written",
+                    "row_count": entry["rows"],
+                    "bytes": entry["bytes"],
+                    "sha256": entry["sha256"],
+                    "min_audience": _minimum(manifest, platform),
+                }
+            )
+        for entry in manifest["skipped"]:
+            platform = entry.get("platform")
+            rows.append(
+                {
+                    **common,
+                    "export_file_key": (
+                        f"{destination}/skipped/{platform or destination}/"
+                        f"segment_{entry['segment_id']}"
+                    ),
+                    "file_kind": "skipped_segment",
+                    "platform": platform,
+                    "segment_id": entry["segment_id"],
+                    "segment_name": entry.get("segment_name"),
+                    "status": "skipped",
+                    "skip_reason": entry["reason"],
+                    "row_count": entry["rows"],
+                    "min_audience": entry["min_audience"],
+                }
+            )
+        manifest_path = export_dir / destination / MANIFEST_NAME
+        data = manifest_path.read_bytes()
+        rows.append(
+            {
+                **common,
+                "export_file_key": f"{destination}/{MANIFEST_NAME}",
+                "file_name": MANIFEST_NAME,
+                "file_path": manifest_path.as_posix(),
+                "file_kind": "manifest",
+                "status": "written",
+                "row_count": len(manifest["files"]),
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
+    frame = frame.astype(REPORT_COLUMNS)
+    frame["as_of_date"] = [date.fromisoformat(str(value)) for value in frame["as_of_date"]]
+    return frame.sort_values("export_file_key", ignore_index=True)
+
+
+def model(dbt, session):
+    # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
+    configured_dir = dbt.config.get("export_dir")
+    configured_rows = dbt.config.get("activation_batch_rows")
+    configured_share = dbt.config.get("control_group_share")
+    min_audience = dbt.config.get("activation_min_audience")
+    configured_generated_at = dbt.config.get("activation_generated_at")
+    export_dir = Path(configured_dir or DEFAULT_EXPORT_DIR)
+    batch_rows = int(configured_rows or DEFAULT_BATCH_ROWS)
+    control_share = DEFAULT_CONTROL_SHARE if configured_share is None else float(configured_share)
+    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
+    segments = read_relation(dbt.ref("dim_segments"))
+    model_version = int(segments["model_version"].max())
+    suppressions = read_relation(dbt.ref("int_suppressions_unioned"))[["customer_id", "email"]]
+    generated_at = generated_at_for(as_of_date, configured_generated_at)
+    log_progress(
+        f"{MODEL}: exporting model version {model_version}, as-of date {as_of_date}, into "
+        f"{export_dir} (control share {control_share}, batches of {batch_rows:,})"
+    )
+    manifests = export_all(
+        iter_batches(dbt.ref("int_activation_audience"), batch_rows, order_by="customer_id"),
+        None,
+        suppressions,
+        export_dir,
+        str(model_version),
+        as_of_date,
+        min_audience=min_audience or None,
+        control_share=control_share,
+        generated_at=generated_at,
+    )
+    for destination, manifest in manifests.items():
+        log_progress(
+            f"{MODEL}: {destination}/: {len(manifest['files'])} files, "
+            f"{manifest['total_rows']:,} rows, {len(manifest['skipped'])} skipped"
+        )
+    return report_rows(manifests, export_dir, model_version)

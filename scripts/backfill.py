@@ -1,0 +1,203 @@
+"""Build the segment history over a series of monthly as-of dates (`make backfill`).
+
+A fresh warehouse has one run, so `fct_segment_migrations` and `rpt_segment_drift` have
+nothing to compare. This script runs `dbt build` once per month, oldest first, with var
+`as_of_date` set to the same day of each month up to the end date (by default the
+project's own as-of date: the day after the latest staged order), for example
+2026-06-01, 2026-07-01, ..., 2026-11-01 with `--months 6`. Every build records its run in
+the history tables, which survive rebuilds.
+
+Each month uses a model trained on or before its own as-of date, never a later one: the
+refit policy of `dim_segment_model_versions` (docs block `segment_refit_policy`) fits a new
+version when no stored version qualifies. After the builds this script checks it for
+every run of the history and prints one line per run.
+
+Usage (the environment decides the warehouse, raw data and export folder, as for dbt):
+
+    python scripts/backfill.py --months 6
+    python scripts/backfill.py --months 3 --end-date 2026-10-01 --vars '{refit: true}'
+    python scripts/backfill.py --months 6 -- --exclude rpt_segment_plots
+
+Arguments after `--` are passed to every `dbt build`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import yaml  # installed with dbt
+
+REPO = Path(__file__).resolve().parents[1]
+DBT = Path(sys.executable).with_name("dbt")
+AS_OF_SQL = "select cast(as_of_date as varchar) as as_of_date from {{ ref('int_as_of_date') }}"
+RUNS_SQL = """
+select
+    cast(history.as_of_date as varchar) as as_of_date,
+    history.model_version,
+    cast(versions.trained_as_of_date as varchar) as trained_as_of_date,
+    history.customer_count
+from (
+    select as_of_date, model_version, count(*) as customer_count
+    from {{ ref('fct_segment_history') }}
+    group by 1, 2
+) as history
+left join {{ ref('dim_segment_model_versions') }} as versions
+    on history.model_version = versions.model_version
+order by 1, 2
+"""
+DRIFT_SQL = """
+select distinct
+    cast(as_of_date as varchar) as as_of_date,
+    model_version,
+    psi,
+    run_changed_customer_share,
+    is_refit_recommended
+from {{ ref('rpt_segment_drift') }}
+order by 1, 2
+"""
+
+
+def months_back(end: date, months: int) -> list[date]:
+    """``months`` dates one month apart, oldest first, ending at ``end``.
+
+    The day of the month is kept and clipped to the length of shorter months
+    (2026-03-31 backwards gives 2026-02-28).
+    """
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    dates = []
+    for back in range(months - 1, -1, -1):
+        index = end.year * 12 + end.month - 1 - back
+        year, month = divmod(index, 12)
+        day = min(end.day, calendar.monthrange(year, month + 1)[1])
+        dates.append(date(year, month + 1, day))
+    return dates
+
+
+def run_dbt(args: list[str], *, capture: bool = False) -> subprocess.CompletedProcess:
+    """Run dbt from the project folder with the caller's environment."""
+    command = [str(DBT), *args]
+    if not capture:
+        print("+ dbt " + " ".join(args), flush=True)
+    return subprocess.run(command, cwd=REPO, text=True, capture_output=capture, check=False)
+
+
+def dbt_show(sql: str) -> list[dict]:
+    """Rows of an inline query through `dbt show` (works on any adapter)."""
+    result = run_dbt(
+        ["--quiet", "show", "--inline", sql, "--output", "json", "--limit", "-1"], capture=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt show failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    return json.loads(result.stdout[result.stdout.index("{") :])["show"]
+
+
+def default_end_date() -> date:
+    """The project's own as-of date (var `as_of_date` unset): build int_as_of_date and read it."""
+    result = run_dbt(
+        [
+            "build",
+            "--select",
+            "+int_as_of_date",
+            "--exclude-resource-type",
+            "test",
+            "unit_test",
+            "--vars",
+            "{as_of_date: null}",
+        ]
+    )
+    if result.returncode != 0:
+        raise SystemExit("backfill: could not resolve the default as-of date (see the dbt log)")
+    rows = dbt_show(AS_OF_SQL)
+    return date.fromisoformat(rows[0]["as_of_date"])
+
+
+def check_point_in_time(runs: list[dict]) -> list[str]:
+    """Runs whose model version was trained after their as-of date (must be none)."""
+    return [
+        f"run {run['as_of_date']} used model version {run['model_version']} trained at "
+        f"{run['trained_as_of_date']}"
+        for run in runs
+        if run["trained_as_of_date"] is None or run["trained_as_of_date"] > run["as_of_date"]
+    ]
+
+
+def parse_vars(text: str) -> dict:
+    """A dbt ``--vars`` value (YAML, so JSON too) as a dict."""
+    value = yaml.safe_load(text) or {}
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("--vars must be a mapping, e.g. '{refit: true}'")
+    return value
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--months", type=int, default=6, help="number of monthly runs (6)")
+    parser.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        help="as-of date of the last run, YYYY-MM-DD (default: the project's as-of date)",
+    )
+    parser.add_argument(
+        "--vars",
+        type=parse_vars,
+        default={},
+        help="further dbt vars for every build, as YAML or JSON (as_of_date is set per month)",
+    )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="continue with the next month when a build fails (its run may be incomplete)",
+    )
+    split = argv.index("--") if "--" in argv else len(argv)
+    return parser.parse_args(argv[:split]), argv[split + 1 :]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, extra = parse_args(sys.argv[1:] if argv is None else argv)
+    end = args.end_date or default_end_date()
+    dates = months_back(end, args.months)
+    print(f"backfill: {len(dates)} runs, as-of dates {', '.join(map(str, dates))}", flush=True)
+    failed = []
+    for as_of_date in dates:
+        build_vars = json.dumps({**args.vars, "as_of_date": as_of_date.isoformat()})
+        result = run_dbt(["build", "--vars", build_vars, *extra])
+        if result.returncode != 0:
+            failed.append(as_of_date)
+            print(f"backfill: the build at {as_of_date} failed", file=sys.stderr, flush=True)
+            if not args.keep_going:
+                return 1
+
+    runs = dbt_show(RUNS_SQL)
+    print("\nbackfill: runs in fct_segment_history (as_of_date, model_version, trained, customers)")
+    for run in runs:
+        print(
+            f"  {run['as_of_date']}  v{run['model_version']}  trained {run['trained_as_of_date']}"
+            f"  {run['customer_count']:,} customers"
+        )
+    drift = dbt_show(DRIFT_SQL)
+    print("backfill: rpt_segment_drift (as_of_date, model_version, PSI, changed share, refit)")
+    for row in drift:
+        psi = "-" if row["psi"] is None else f"{row['psi']:.4f}"
+        changed = row["run_changed_customer_share"]
+        changed_text = "-" if changed is None else f"{changed:.1%}"
+        print(
+            f"  {row['as_of_date']}  v{row['model_version']}  PSI {psi}  changed {changed_text}"
+            f"  refit recommended: {row['is_refit_recommended']}"
+        )
+    violations = check_point_in_time(runs)
+    for violation in violations:
+        print(f"backfill: point-in-time violation: {violation}", file=sys.stderr)
+    if failed:
+        print(f"backfill: failed builds at {', '.join(map(str, failed))}", file=sys.stderr)
+    return 1 if violations or failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

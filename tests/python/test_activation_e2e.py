@@ -1,0 +1,464 @@
+"""End-to-end: activation exports, consent, suppression, control groups and history (issue #7).
+
+One generated world (1,500 clean customers; the CRM still writes opt-in as yes/no/1/0/y/n/
+TRUE/...) gets a raw suppression list and is built by `scripts/backfill.py` for three
+monthly as-of dates ending 2026-10-01, so the CRM and campaign data after the last as-of
+date exercise "opted out later". The models are built without dbt tests for speed; then
+the activation selection is tested with dbt and rebuilt with `--full-refresh` to check that
+the history survives and the exports are replaced byte for byte. Every expectation is
+computed here from the raw files (consent, suppression) or from restricted contacts with
+our own hashing, not from the models under test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import REPO, World, generate
+
+BIN = Path(sys.executable).parent
+SEED = 21
+CUSTOMERS = 1_500
+END_DATE = date(2026, 10, 1)
+RUN_DATES = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
+CONTROL_SHARE = 0.1
+BUILD_VARS = {
+    "activation_min_audience": {"email": 5, "ads": 20},
+    "algorithms": ["kmeans"],
+    "segment_k_max": 6,
+}
+FAST_BUILD = [
+    "--exclude-resource-type",
+    "test",
+    "unit_test",
+    "--exclude",
+    "rpt_segment_plots",
+    "rpt_mart_exports",
+]
+ACTIVATION_SELECTION = [
+    "suppression_list",
+    "path:models/staging/privacy",
+    "path:models/intermediate/activation",
+    "path:python_models/activation",
+    "path:models/marts/activation",
+]
+TRUE_TEXTS = {"true", "yes", "y", "1"}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
+
+
+@dataclass(frozen=True)
+class ActivationWorld:
+    world: World
+    export_dir: Path
+    env: dict[str, str]
+    backfill_output: str
+    test_output: str
+    suppressions: pd.DataFrame
+    first_manifests: dict[str, dict]
+    history_rows_before_rerun: int
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_manifests(export_dir: Path) -> dict[str, dict]:
+    return {
+        destination: json.loads((export_dir / destination / "manifest.json").read_text())
+        for destination in ("crm", "email", "ads")
+    }
+
+
+def raw_crm(raw_dir: Path) -> pd.DataFrame:
+    crm = pd.read_csv(raw_dir / "crm_customers.csv", dtype=str, keep_default_na=False)
+    crm["updated_at"] = pd.to_datetime(crm["updated_at"], utc=True, format="ISO8601")
+    crm["signup_at"] = pd.to_datetime(
+        crm["signup_at"].replace("", None), utc=True, format="ISO8601"
+    )
+    crm["opt_in"] = crm["marketing_opt_in"].str.strip().str.lower().isin(TRUE_TEXTS)
+    crm["email_normalised"] = crm["email"].str.strip().str.lower()
+    return crm
+
+
+def expected_consent(crm: pd.DataFrame, as_of: date) -> pd.Series:
+    """Independent rule: explicit opt-in in the version valid at as_of, none withdrawn later."""
+    cutoff = pd.Timestamp(as_of, tz="UTC")
+    valid = crm[
+        (crm["updated_at"] < cutoff) & (crm["signup_at"].isna() | (crm["signup_at"] < cutoff))
+    ]
+    at_as_of = valid.sort_values("updated_at").groupby("customer_id")["opt_in"].last()
+    withdrawn = set(crm.loc[(crm["updated_at"] >= cutoff) & ~crm["opt_in"], "customer_id"])
+    consent = at_as_of & ~at_as_of.index.isin(withdrawn)
+    return consent[consent]
+
+
+def choose_suppressions(crm: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Suppress consenting customers, by id and by email (in odd case and spacing)."""
+    consenting = sorted(expected_consent(crm, as_of).index)
+    emails = crm.drop_duplicates("customer_id").set_index("customer_id")["email"]
+    picks = consenting[10:15]
+    rows = [
+        {"customer_id": picks[0], "email": "", "reason": "suppress_marketing"},
+        {
+            "customer_id": "",
+            "email": f"  {emails[picks[1]].upper()} ",
+            "reason": "Suppress_Marketing",
+        },
+        {"customer_id": picks[2], "email": "", "reason": "objected_to_profiling"},
+        {"customer_id": "", "email": emails[picks[3]], "reason": "objected_to_profiling"},
+        {"customer_id": picks[4], "email": emails[picks[4]], "reason": "suppress_marketing"},
+    ]
+    frame = pd.DataFrame(rows)
+    frame["added_at"] = "2026-05-01"
+    return frame
+
+
+def expected_suppressed(crm: pd.DataFrame, suppressions: pd.DataFrame) -> set[str]:
+    seed = pd.read_csv(REPO / "seeds" / "suppression_list.csv", dtype=str, keep_default_na=False)
+    every = pd.concat([seed, suppressions], ignore_index=True)
+    ids = {value.strip() for value in every["customer_id"] if value.strip()}
+    emails = {value.strip().lower() for value in every["email"] if value.strip()}
+    by_email = set(crm.loc[crm["email_normalised"].isin(emails), "customer_id"])
+    return ids | by_email
+
+
+def control_flag(customer_id: str, model_version: int) -> bool:
+    digest = sha(f"{model_version}:{customer_id}")
+    return int(digest[:8], 16) / 2**32 < CONTROL_SHARE
+
+
+def dbt(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "dbt"), *args], cwd=REPO, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="session")
+def activation_world(tmp_path_factory: pytest.TempPathFactory) -> ActivationWorld:
+    base = tmp_path_factory.mktemp("activation_world")
+    raw = base / "raw"
+    truth = generate(raw, CUSTOMERS, SEED, "--no-dirt", "--chunk-size", str(CUSTOMERS))
+    suppressions = choose_suppressions(raw_crm(raw), END_DATE)
+    suppressions.to_csv(raw / "suppression_list.csv", index=False)
+    world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
+    export_dir = base / "exports"
+    env = os.environ | {
+        "RAW_DATA_DIR": str(raw),
+        "SEGMENTS_DB_PATH": str(world.db_path),
+        "DBT_TARGET_PATH": str(base / "target"),
+        "DBT_LOG_PATH": str(base / "logs"),
+        "EXPORT_DIR": str(export_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    backfill = subprocess.run(
+        [
+            str(BIN / "python"),
+            "scripts/backfill.py",
+            "--months",
+            str(len(RUN_DATES)),
+            "--end-date",
+            END_DATE.isoformat(),
+            "--vars",
+            json.dumps(BUILD_VARS),
+            "--",
+            *FAST_BUILD,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert backfill.returncode == 0, backfill.stdout[-6000:] + backfill.stderr[-3000:]
+    last_vars = json.dumps({**BUILD_VARS, "as_of_date": END_DATE.isoformat()})
+    tested = dbt(["test", "--select", *ACTIVATION_SELECTION, "--vars", last_vars], env)
+    first_manifests = read_manifests(export_dir)
+    with duckdb.connect(str(world.db_path), read_only=True) as con:
+        history_rows = con.sql("select count(*) from marts.fct_segment_history").fetchall()[0][0]
+    rerun = dbt(
+        [
+            "build",
+            "--full-refresh",
+            "--select",
+            "path:python_models/activation",
+            "path:models/marts/activation",
+            "--vars",
+            last_vars,
+        ],
+        env,
+    )
+    assert rerun.returncode == 0, rerun.stdout[-6000:]
+    return ActivationWorld(
+        world=world,
+        export_dir=export_dir,
+        env=env,
+        backfill_output=backfill.stdout,
+        test_output=tested.stdout if tested.returncode else "",
+        suppressions=suppressions,
+        first_manifests=first_manifests,
+        history_rows_before_rerun=history_rows,
+    )
+
+
+def frame(world: World, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(world.db_path), read_only=True) as con:
+        return con.sql(sql).df()
+
+
+def final_run(world: World) -> pd.DataFrame:
+    return frame(
+        world,
+        f"select * from marts.fct_segment_history where as_of_date = date '{END_DATE}'",
+    )
+
+
+def read_files(export_dir: Path, destination: str, prefix: str = "") -> pd.DataFrame:
+    paths = sorted((export_dir / destination).glob(f"{prefix}*.csv"))
+    parts = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in paths]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_activation_dbt_tests_pass(activation_world: ActivationWorld) -> None:
+    assert activation_world.test_output == "", activation_world.test_output[-6000:]
+
+
+def test_backfill_gives_three_point_in_time_runs(activation_world: ActivationWorld) -> None:
+    runs = frame(
+        activation_world.world,
+        "select history.as_of_date, history.model_version, versions.trained_as_of_date, "
+        "count(*) as customers from marts.fct_segment_history as history "
+        "inner join marts.dim_segment_model_versions as versions using (model_version) "
+        "group by all order by 1",
+    )
+    assert [d.date() for d in pd.to_datetime(runs["as_of_date"])] == RUN_DATES
+    assert (runs["trained_as_of_date"] <= runs["as_of_date"]).all(), runs
+    duplicates = frame(
+        activation_world.world,
+        "select customer_id, as_of_date, model_version from marts.fct_segment_history "
+        "group by all having count(*) > 1",
+    )
+    assert duplicates.empty
+    assert "point-in-time violation" not in activation_world.backfill_output
+
+
+def test_rerun_keeps_history_and_replaces_files_identically(
+    activation_world: ActivationWorld,
+) -> None:
+    world = activation_world.world
+    rows = frame(world, "select count(*) as n from marts.fct_segment_history")["n"].iloc[0]
+    assert rows == activation_world.history_rows_before_rerun
+    silhouette_runs = frame(
+        world, "select count(distinct as_of_date) as n from marts.fct_segment_run_silhouettes"
+    )["n"].iloc[0]
+    assert silhouette_runs == len(RUN_DATES)
+    assert read_manifests(activation_world.export_dir) == activation_world.first_manifests
+
+
+def test_manifests_match_files_and_report(activation_world: ActivationWorld) -> None:
+    export_dir = activation_world.export_dir
+    report = frame(activation_world.world, "select * from marts.rpt_activation_exports")
+    for destination, manifest in read_manifests(export_dir).items():
+        assert manifest["as_of_date"] == END_DATE.isoformat()
+        assert manifest["generated_at"] == f"{END_DATE.isoformat()}T00:00:00Z"
+        folder = export_dir / destination
+        listed = {entry["path"] for entry in manifest["files"]}
+        assert listed == {path.name for path in folder.glob("*.csv")}
+        assert not list(folder.glob(".*.tmp"))
+        for entry in manifest["files"]:
+            data = (folder / entry["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+            assert len(data) == entry["bytes"]
+            assert data.count(b"\n") - 1 == entry["rows"]
+            row = report.loc[report["export_file_key"] == f"{destination}/{entry['path']}"]
+            assert len(row) == 1
+            assert row["sha256"].iloc[0] == entry["sha256"]
+            assert row["row_count"].iloc[0] == entry["rows"]
+        skipped = report.loc[
+            (report["destination"] == destination) & (report["status"] == "skipped")
+        ]
+        assert len(skipped) == len(manifest["skipped"])
+        assert all(entry["rows"] < entry["min_audience"] for entry in manifest["skipped"])
+        manifest_row = report.loc[report["export_file_key"] == f"{destination}/manifest.json"]
+        digest = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+        assert manifest_row["sha256"].iloc[0] == digest
+
+
+def test_consent_and_suppression_end_to_end(activation_world: ActivationWorld) -> None:
+    world = activation_world.world
+    crm = raw_crm(world.raw_dir)
+    consent = expected_consent(crm, END_DATE)
+    events = pd.read_csv(world.raw_dir / "marketing_events.csv", dtype=str)
+    event_types = events["event_type"].str.strip().str.lower()
+    unreachable = set(events.loc[event_types.isin({"unsubscribe", "bounce"}), "customer_id"])
+    suppressed = expected_suppressed(crm, activation_world.suppressions)
+    history = final_run(world).set_index("customer_id")
+    model_version = int(history["model_version"].iloc[0])
+
+    # the rules are exercised: mixed encodings, later withdrawals, suppression hits
+    assert crm["marketing_opt_in"].str.strip().nunique() >= 8
+    cutoff = pd.Timestamp(END_DATE, tz="UTC")
+    later_opt_outs = set(crm.loc[(crm["updated_at"] >= cutoff) & ~crm["opt_in"], "customer_id"])
+    assert later_opt_outs, "the world has no consent withdrawn after the as-of date"
+    assert len(suppressed & set(history.index)) >= 5
+
+    emails = crm.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+    email_of = emails["email_normalised"]
+    customers_of_email = email_of.reset_index().groupby("email_normalised")["customer_id"].agg(set)
+
+    crm_export = read_files(activation_world.export_dir, "crm")
+    assert not set(crm_export["customer_id"]) & suppressed
+    assert set(crm_export["customer_id"]) == set(history.index) - suppressed
+
+    email_export = read_files(activation_world.export_dir, "email")
+    exported = set().union(*(customers_of_email[email] for email in email_export["email"]))
+    skipped = {
+        entry["segment_id"]
+        for entry in read_manifests(activation_world.export_dir)["email"]["skipped"]
+    }
+    expected = {
+        cid
+        for cid in history.index
+        if cid in consent.index
+        and cid not in unreachable
+        and cid not in suppressed
+        and not control_flag(cid, model_version)
+        and EMAIL.match(email_of.get(cid, "") or "")
+        and int(history.loc[cid, "segment_id"]) not in skipped
+    }
+    # customers sharing an address with an exported customer show up through that address
+    shared = {cid for cids in customers_of_email for cid in cids if len(cids) > 1}
+    assert expected <= exported
+    assert exported - expected <= shared
+    assert not exported & later_opt_outs
+
+    ads = read_files(activation_world.export_dir, "ads", "google_")
+    hashed = {sha(email): cids for email, cids in customers_of_email.items()}
+    ad_customers = set().union(*(hashed[value] for value in ads["Email"] if value)) - shared
+    assert ad_customers, "no ads file was written"
+    assert ad_customers <= set(consent.index) - suppressed
+    assert not ad_customers & later_opt_outs
+
+
+def test_profiling_objections_get_the_placeholder(activation_world: ActivationWorld) -> None:
+    world = activation_world.world
+    crm = raw_crm(world.raw_dir)
+    objections = activation_world.suppressions.query("reason == 'objected_to_profiling'")
+    by_email = set(
+        crm.loc[crm["email_normalised"].isin(objections["email"].str.lower()), "customer_id"]
+    )
+    objectors = set(objections["customer_id"]) - {""} | by_email
+    history = final_run(world)
+    placeholder = set(history.loc[history["segment_id"] == -2, "customer_id"])
+    assert objectors <= placeholder
+    assert (
+        history.loc[history["segment_id"] == -2, "segment_name"] == "Not profiled (objection)"
+    ).all()
+
+
+def test_control_groups_agree_and_are_held_out(activation_world: ActivationWorld) -> None:
+    world = activation_world.world
+    history = final_run(world)
+    model_version = int(history["model_version"].iloc[0])
+    expected = history["customer_id"].map(lambda cid: control_flag(cid, model_version))
+    profiled = history["segment_id"] != -2
+    assert (history.loc[profiled, "is_control_group"] == expected[profiled]).all()
+    assert 0.07 < history.loc[profiled, "is_control_group"].mean() < 0.13
+
+    crm_export = read_files(activation_world.export_dir, "crm")
+    flags = crm_export["is_control_group"] == "true"
+    assert (flags == crm_export["customer_id"].map(lambda c: control_flag(c, model_version))).all()
+
+    control = set(crm_export.loc[flags, "customer_id"])
+    crm = raw_crm(world.raw_dir)
+    email_of = crm.drop_duplicates("customer_id").set_index("customer_id")["email_normalised"]
+    emailed = set(read_files(activation_world.export_dir, "email")["email"])
+    assert not {email_of[cid] for cid in control if cid in email_of.index} & emailed
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def test_ad_hashes_match_an_independent_computation(activation_world: ActivationWorld) -> None:
+    contacts = frame(activation_world.world, "select * from marts.dim_customer_contacts")
+    contacts["email_hash"] = contacts["email"].map(
+        lambda e: sha(e.strip().lower()) if isinstance(e, str) else None
+    )
+    # an address shared by several customers cannot tell which phone belongs to a row
+    by_hash = contacts.dropna(subset=["email_hash"]).drop_duplicates("email_hash", keep=False)
+    by_hash = by_hash.set_index("email_hash")
+    for platform, prefix, email_col, phone_col, plus in (
+        ("google", "google_customer_match__", "Email", "Phone", "+"),
+        ("meta", "meta_custom_audience__", "email", "phone", ""),
+    ):
+        rows = read_files(activation_world.export_dir, "ads", prefix)
+        assert len(rows), f"no {platform} rows"
+        matched = rows[rows[email_col].isin(by_hash.index)]
+        assert len(matched) >= 0.95 * len(rows[rows[email_col] != ""])
+        phones = by_hash.loc[matched[email_col], "phone"].to_numpy()
+        expected = [sha(plus + _digits(p)) if isinstance(p, str) and p else "" for p in phones]
+        assert list(matched[phone_col]) == expected, platform
+    google = read_files(activation_world.export_dir, "ads", "google_")
+    meta = read_files(activation_world.export_dir, "ads", "meta_")
+    assert set(google["Phone"]) - {""}
+    assert not (set(google["Phone"]) - {""}) & (set(meta["phone"]) - {""})
+
+
+def test_migration_matrices_sum_to_the_runs(activation_world: ActivationWorld) -> None:
+    world = activation_world.world
+    migrations = frame(world, "select * from marts.fct_segment_migrations")
+    runs = frame(
+        world,
+        "select as_of_date, count(*) as n from marts.fct_segment_history group by 1 order by 1",
+    )
+    sizes = dict(zip(runs["as_of_date"], runs["n"], strict=True))
+    assert migrations["run_number"].nunique() == len(RUN_DATES)
+    for as_of_date, matrix in migrations.groupby("as_of_date"):
+        assert (
+            matrix.loc[matrix["to_segment_id"].notna(), "customer_count"].sum() == sizes[as_of_date]
+        )
+        previous = matrix["previous_as_of_date"].iloc[0]
+        from_total = matrix.loc[matrix["from_segment_id"].notna(), "customer_count"].sum()
+        assert from_total == (0 if pd.isna(previous) else sizes[previous])
+
+
+def test_drift_psi_matches_the_history(activation_world: ActivationWorld) -> None:
+    world = activation_world.world
+    history = frame(world, "select as_of_date, segment_id from marts.fct_segment_history")
+    shares = (
+        history.groupby("as_of_date")["segment_id"]
+        .value_counts(normalize=True)
+        .unstack(fill_value=0.0)
+    )
+    drift = frame(world, "select distinct as_of_date, psi from marts.rpt_segment_drift")
+    drift = drift.set_index("as_of_date").sort_index()
+    assert drift["psi"].isna().iloc[0]
+    for previous, current in zip(shares.index[:-1], shares.index[1:], strict=True):
+        p = np.maximum(shares.loc[current].to_numpy(), 1e-4)
+        q = np.maximum(shares.loc[previous].to_numpy(), 1e-4)
+        assert drift.loc[current, "psi"] == pytest.approx(float(np.sum((p - q) * np.log(p / q))))
+
+
+def test_drift_flag_is_what_the_refit_policy_reads(activation_world: ActivationWorld) -> None:
+    from custseg.dbt_io import read_refit_flag
+
+    with duckdb.connect(str(activation_world.world.db_path), read_only=True) as con:
+        flag = read_refit_flag(
+            con, "rpt_segment_drift", model_version=None, preferred_schema="marts"
+        )
+    assert flag is not None
