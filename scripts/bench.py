@@ -44,7 +44,9 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return float(seconds), float(peak)
 
 
-def bench_size(customers: int, work: Path, threads: str, memory_limit: str) -> dict:
+def bench_size(
+    customers: int, work: Path, threads: str, memory_limit: str, dbt_threads: str
+) -> dict:
     raw = work / f"raw_{customers}"
     if not (raw / "shop_orders").exists() and not (raw / "shop_orders.csv").exists():
         print(f"[{customers}] generating raw exports into {raw} ...", flush=True)
@@ -70,6 +72,10 @@ def bench_size(customers: int, work: Path, threads: str, memory_limit: str) -> d
         "SEGMENTS_DB_PATH": str(work / f"warehouse_{customers}.duckdb"),
         "SEGMENTS_DUCKDB_THREADS": threads,
         "SEGMENTS_DUCKDB_MEMORY_LIMIT": memory_limit,
+        "SEGMENTS_DBT_THREADS": dbt_threads,
+        "EXPORT_DIR": str(work / f"exports_{customers}" / "activation"),
+        "MART_EXPORT_DIR": str(work / f"exports_{customers}" / "marts"),
+        "SEGMENT_PLOTS_DIR": str(work / f"plots_{customers}"),
         "DBT_TARGET_PATH": str(work / f"target_{customers}"),
         "DBT_LOG_PATH": str(work / f"logs_{customers}"),
     }
@@ -114,6 +120,7 @@ def bench_size(customers: int, work: Path, threads: str, memory_limit: str) -> d
         "dbt_rebuild_peak_rss_mib": round(rebuild_peak, 0),
         "duckdb_threads": threads,
         "duckdb_memory_limit": memory_limit,
+        "dbt_threads": dbt_threads,
     }
 
 
@@ -125,10 +132,20 @@ def main() -> None:
     parser.add_argument(
         "--memory-limit", default=os.environ.get("SEGMENTS_DUCKDB_MEMORY_LIMIT", "4GB")
     )
+    parser.add_argument(
+        "--dbt-threads",
+        default=os.environ.get("SEGMENTS_DBT_THREADS", "1"),
+        help="dbt models run at once; 1 keeps two large models from sharing the memory limit",
+    )
     args = parser.parse_args()
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    results = [bench_size(n, args.work_dir, args.threads, args.memory_limit) for n in args.sizes]
-    (args.work_dir / "results.json").write_text(json.dumps(results, indent=2))
+    results = []
+    for n in args.sizes:
+        results.append(
+            bench_size(n, args.work_dir, args.threads, args.memory_limit, args.dbt_threads)
+        )
+        # written after every size, so a failure at a larger size keeps the smaller results
+        (args.work_dir / "results.json").write_text(json.dumps(results, indent=2))
     keys = list(results[0])
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
