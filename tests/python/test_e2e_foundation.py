@@ -3,6 +3,7 @@ the generator injected (issue: foundation)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -185,19 +186,28 @@ def _orders_csv(path: Path, header: str = ORDERS_HEADER) -> None:
     )
 
 
-def test_folder_with_only_shop_orders_builds(tmp_path: Path) -> None:
+def test_folder_with_only_shop_orders_builds(dirty_world: World, tmp_path: Path) -> None:
+    """Only the required table (a realistic one: the dirty world's 600 customers) plus a
+    header-only optional table: the whole project builds, optional sources are empty."""
     raw = tmp_path / "raw"
     raw.mkdir()
-    _orders_csv(raw / "shop_orders.csv")
+    shutil.copytree(dirty_world.raw_dir / "shop_orders", raw / "shop_orders")
     (raw / "support_tickets.csv").write_text(
         "ticket_id,customer_id,created_at,resolved_at,channel,topic,satisfaction_score\n"
     )
     db = tmp_path / "w.duckdb"
     run_dbt(["build"], raw_dir=raw, db_path=db, work_dir=tmp_path)
+    staged_orders = dirty_world.dirt["tables"]["shop_orders"]["staged_rows"]
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.sql("select count(*) from staging.stg_shop__orders").fetchall() == [(2,)]
+        assert con.sql("select count(*) from staging.stg_shop__orders").fetchall() == [
+            (staged_orders,)
+        ]
         assert con.sql("select count(*) from staging.stg_web__events").fetchall() == [(0,)]
         assert con.sql("select count(*) from staging.stg_support__tickets").fetchall() == [(0,)]
+        unsegmented = con.sql(
+            "select count(*) from marts.dim_customer_segments where segment_id is null"
+        ).fetchall()
+        assert unsegmented == [(0,)]
 
 
 def test_missing_required_column_names_table_file_and_column(tmp_path: Path) -> None:
