@@ -1,9 +1,10 @@
 {#-
     Segment assignments of every run (docs block `segment_history`): one row per customer,
     as-of date and model version. Incremental with `full_refresh: false`: each build
-    replaces the rows of its own run (unique key as_of_date + model_version, so a rerun of a
-    run neither duplicates nor keeps customers the rerun no longer has) and keeps every
-    other run, also through `--full-refresh`.
+    replaces its own run's rows (unique key customer_id + as_of_date + model_version, so a
+    rerun of a run never duplicates a customer) and keeps every other run, also through
+    `--full-refresh`. A customer that a rerun of the same run no longer has keeps the row of
+    the earlier attempt.
 -#}
 
 with
