@@ -4,16 +4,7 @@
     the same in both columns.
 -#}
 
-{%- set validated_tables = [
-    ('shop_orders', 'base_shop__orders'),
-    ('shop_order_items', 'base_shop__order_items'),
-    ('crm_customers', 'base_crm__customers'),
-    ('web_events', 'base_web__events'),
-    ('support_tickets', 'base_support__tickets'),
-    ('marketing_campaigns', 'base_marketing__campaigns'),
-    ('marketing_events', 'base_marketing__events'),
-    ('suppression_list', 'base_privacy__suppression_list'),
-] %}
+{%- set validated_tables = validated_source_tables() %}
 
 with
 
