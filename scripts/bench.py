@@ -1,7 +1,8 @@
 """Scale benchmark: generate worlds of growing size, time `dbt build`, measure peak memory.
 
-For each size it also times one plain DuckDB query that computes basic per-customer
-aggregates straight from the same raw files, as the yardstick the build is compared with.
+For each size it also times two yardsticks on the same raw files: one plain DuckDB query
+that computes basic per-customer aggregates (`bench_baseline.sql`), and a plain pandas +
+scikit-learn script that computes them and fits k-means (`bench_pandas.py`).
 
     .venv/bin/python scripts/bench.py --sizes 100000 1000000
 
@@ -42,6 +43,18 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
         raise SystemExit(f"failed: {' '.join(cmd)}")
     seconds, peak = result.stdout.strip().splitlines()[-1].split()
     return float(seconds), float(peak)
+
+
+def keep_run_results(work: Path, customers: int, label: str, top: int = 12) -> dict:
+    """Copy dbt's run_results.json aside and return the slowest nodes with their seconds."""
+    source = work / f"target_{customers}" / "run_results.json"
+    kept = work / f"run_results_{customers}_{label}.json"
+    kept.write_text(source.read_text())
+    results = json.loads(kept.read_text())["results"]
+    results.sort(key=lambda r: -r["execution_time"])
+    return {
+        r["unique_id"].split(".")[-1][:60]: round(r["execution_time"], 1) for r in results[:top]
+    }
 
 
 def bench_size(
@@ -104,20 +117,31 @@ def bench_size(
     )
     baseline_seconds = time.perf_counter() - started
 
+    print(f"[{customers}] plain pandas + scikit-learn script ...", flush=True)
+    pandas_seconds, pandas_peak = measure(
+        [str(BIN / "python"), str(REPO / "scripts" / "bench_pandas.py"), str(raw)], dict(os.environ)
+    )
+
     print(f"[{customers}] dbt build ...", flush=True)
     build_seconds, build_peak = measure([str(BIN / "dbt"), "build", "--quiet"], env)
+    slowest_fit = keep_run_results(work, customers, "fit")
     print(f"[{customers}] dbt build (second run, same data) ...", flush=True)
     rebuild_seconds, rebuild_peak = measure([str(BIN / "dbt"), "build", "--quiet"], env)
+    slowest_rescore = keep_run_results(work, customers, "rescore")
     return {
         "customers": customers,
         "raw_size_mb": round(size_mb, 1),
         "generate_seconds": round(gen_seconds, 1),
         "generate_peak_rss_mib": round(gen_peak, 0),
         "baseline_query_seconds": round(baseline_seconds, 1),
+        "pandas_script_seconds": round(pandas_seconds, 1),
+        "pandas_script_peak_rss_mib": round(pandas_peak, 0),
         "dbt_build_seconds": round(build_seconds, 1),
         "dbt_build_peak_rss_mib": round(build_peak, 0),
         "dbt_rebuild_seconds": round(rebuild_seconds, 1),
         "dbt_rebuild_peak_rss_mib": round(rebuild_peak, 0),
+        "slowest_nodes_fit": slowest_fit,
+        "slowest_nodes_rescore": slowest_rescore,
         "duckdb_threads": threads,
         "duckdb_memory_limit": memory_limit,
         "dbt_threads": dbt_threads,
@@ -128,15 +152,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--work-dir", type=Path, default=REPO / "bench")
+    # The defaults are the profile's defaults (profiles.yml): the benchmark measures the
+    # default configuration.
     parser.add_argument("--threads", default=os.environ.get("SEGMENTS_DUCKDB_THREADS", "2"))
     parser.add_argument(
-        "--memory-limit", default=os.environ.get("SEGMENTS_DUCKDB_MEMORY_LIMIT", "4GB")
+        "--memory-limit", default=os.environ.get("SEGMENTS_DUCKDB_MEMORY_LIMIT", "3GB")
     )
-    parser.add_argument(
-        "--dbt-threads",
-        default=os.environ.get("SEGMENTS_DBT_THREADS", "1"),
-        help="dbt models run at once; 1 keeps two large models from sharing the memory limit",
-    )
+    parser.add_argument("--dbt-threads", default=os.environ.get("SEGMENTS_DBT_THREADS", "1"))
     args = parser.parse_args()
     args.work_dir.mkdir(parents=True, exist_ok=True)
     results = []
@@ -146,7 +168,7 @@ def main() -> None:
         )
         # written after every size, so a failure at a larger size keeps the smaller results
         (args.work_dir / "results.json").write_text(json.dumps(results, indent=2))
-    keys = list(results[0])
+    keys = [k for k in results[0] if not isinstance(results[0][k], dict)]
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for row in results:

@@ -4,35 +4,54 @@
     share their key with another valid row, `duplicate` (same values as the winner) or
     `superseded` (different values). The winner of a key is the row from the last file by
     name, then the last row in that file.
+
+    The window sorts a narrow projection (key, lineage and a hash of the compared values),
+    not the wide validated row: at millions of rows, sorting the whole row spills to disk.
+    The few losing rows are joined back by their lineage (file and row number).
 -#}
 {% macro rank_row_versions(relation, key_columns, compared_columns) -%}
     {%- set partition_by = ['validation_reason is null'] + key_columns -%}
+    {%- set window_spec -%}
+        partition by {{ partition_by | join(', ') }}
+        order by source_file desc, source_row_number desc
+    {%- endset -%}
     select
-        ranked.*,
+        {{ relation }}.*,
         coalesce(
-            ranked.validation_reason,
+            {{ relation }}.validation_reason,
             case
-                when ranked.version_rank = 1 then null
-                when ranked.version_hash = ranked.winner_hash then 'duplicate'
+                when losers.source_row_number is null then null
+                when losers.version_hash = losers.winner_hash then 'duplicate'
                 else 'superseded'
             end
         ) as reject_reason
-    from (
+    from {{ relation }}
+    left join (
         select
-            hashed_versions.*,
-            row_number() over (
-                partition by {{ partition_by | join(', ') }}
-                order by source_file desc, source_row_number desc
-            ) as version_rank,
-            first_value(version_hash) over (
-                partition by {{ partition_by | join(', ') }}
-                order by source_file desc, source_row_number desc
-            ) as winner_hash
+            source_file,
+            source_row_number,
+            version_hash,
+            winner_hash
         from (
             select
-                {{ relation }}.*,
-                {{ row_version_hash(compared_columns) }} as version_hash
-            from {{ relation }}
-        ) as hashed_versions
-    ) as ranked
+                source_file,
+                source_row_number,
+                version_hash,
+                row_number() over ({{ window_spec }}) as version_rank,
+                first_value(version_hash) over ({{ window_spec }}) as winner_hash
+            from (
+                select
+                    source_file,
+                    source_row_number,
+                    validation_reason,
+                    {{ key_columns | join(', ') }},
+                    {{ row_version_hash(compared_columns) }} as version_hash
+                from {{ relation }}
+            ) as versions
+        ) as ranked
+        where version_rank > 1
+    ) as losers
+        on
+            {{ relation }}.source_file = losers.source_file
+            and {{ relation }}.source_row_number = losers.source_row_number
 {%- endmacro %}

@@ -2,9 +2,12 @@
 
 Each build applies the refit policy (`custseg.segments_dbt.decide_refit`, docs block
 `segment_refit_policy`). A build that re-scores appends nothing; a build that refits fits the
-candidates on a deterministic sample of `int_segment_features`, keeps stable segment ids by
-matching the new clusters to the previous model's segments, and appends one row.
-Incremental with `full_refresh: false`, so `--full-refresh` keeps the history.
+candidates on a deterministic sample of `int_segment_features` (or, with too few customers or
+no usable feature, the documented single-segment fallback), keeps stable segment ids by
+scoring the same sample with the previous model and matching the clusters by overlap, and
+appends one row. When the feature list changed, the previous model's features that are no
+longer configured are read from `dim_customers` for the sample's customers. Incremental with
+`full_refresh: false`, so `--full-refresh` keeps the history.
 """
 
 from datetime import UTC, datetime
@@ -40,6 +43,7 @@ def model(dbt, session):
             "min_segment_share": dbt.config.get("segment_min_share"),
             "max_segment_share": dbt.config.get("segment_max_share"),
             "ward_sample_size": dbt.config.get("segment_ward_sample_size"),
+            "min_customers": dbt.config.get("segment_min_customers"),
         }
     )
     # dbt finds config keys only in calls it can see: read each into a variable first
@@ -51,6 +55,8 @@ def model(dbt, session):
     )
     refit_requested = segments_dbt.as_bool(dbt.config.get("refit"))
 
+    features_relation = dbt.ref("int_segment_features")
+    n_customers = count_rows(features_relation)
     stored_frame = read_table(session, dbt.this) if dbt.is_incremental else None
     stored = [] if stored_frame is None else segments_dbt.stored_versions(stored_frame)
     current = segments_dbt.active_version(stored, as_of_date)
@@ -68,13 +74,25 @@ def model(dbt, session):
         refit_requested=refit_requested,
         refit_after_days=refit_after_days,
         drift_recommended=drift,
+        fit_rows=min(n_customers, sample_size),
+        min_fit_rows=selection.minimum_customers(),
     )
     log_progress(f"{MODEL}: as-of date {as_of_date}: {decision.describe()}")
     if not decision.refit:
         return segments_dbt.versions_table([])
 
-    features_relation = dbt.ref("int_segment_features")
-    n_customers = count_rows(features_relation)
+    # The previous model scores the same sample to match segment ids, with its own features:
+    # those no longer configured come from dim_customers (the fit ignores extra columns).
+    previous = segments_dbt.previous_segmentation(stored_frame, decision)
+    missing = segments_dbt.missing_previous_features(previous, features_relation.columns)
+    customers = dbt.ref("dim_customers")
+    readable = [name for name in missing if name in customers.columns]
+    if readable:
+        log_progress(f"{MODEL}: previous model's features {readable} read from dim_customers")
+        casts = "".join(f", cast({name} as double) as {name}" for name in readable)
+        features_relation = features_relation.join(
+            customers.project(f"{segments_dbt.KEY_COLUMN}{casts}"), segments_dbt.KEY_COLUMN
+        )
     sample = read_sample(features_relation, sample_size, segments_dbt.KEY_COLUMN)
     log_progress(
         f"{MODEL}: fitting on a deterministic sample of {len(sample):,} of {n_customers:,} "

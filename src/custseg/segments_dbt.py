@@ -10,8 +10,10 @@ through :mod:`custseg.dbt_io`). What lives here:
   new model or re-scores with a stored one, and :func:`active_version`, which stored version a
   build uses (never one trained after the build's as-of date).
 * **Stable segment ids**: :func:`assign_stable_ids` matches a refit's clusters to the previous
-  model's segments by assignment overlap on the fit sample; :func:`fit_new_version` runs a
-  whole refit (candidate search, ids, version row).
+  model's segments by assignment overlap on the fit sample, scoring it with the previous
+  stored model (also after the feature list changed, when the caller supplies the previous
+  model's features; :func:`missing_previous_features`); :func:`fit_new_version` runs a whole
+  refit (candidate search or the single-segment fallback, ids, version row).
 * **Tables**: the row of the model-versions table (:func:`build_version_row`) and its inverse
   (:func:`stored_version_from_row`, :func:`segmentation_from_row`), and the Arrow tables the
   models return: candidates, centroids, preprocessing parameters and customer assignments.
@@ -34,17 +36,21 @@ import pyarrow as pa
 from custseg.clustering import (
     NOISE_LABEL,
     NOISE_SEGMENT_ID,
+    SINGLE_SEGMENT,
     FittedSegmentation,
     NoEligibleCandidateError,
+    NoUsableFeatureError,
     PreprocessConfig,
     SegmentationFit,
     SegmentMapping,
     SelectionConfig,
     fit_segmentation,
+    fit_single_segment,
     match_by_overlap,
+    minimum_fit_rows,
 )
 from custseg.clustering.model import ALGORITHMS, CENTROID_ALGORITHMS
-from custseg.clustering.preprocess import indicator_name
+from custseg.clustering.preprocess import describe_dropped, indicator_name
 
 KEY_COLUMN = "customer_id"
 
@@ -58,6 +64,9 @@ DEFAULT_WARD_SAMPLE_SIZE = 10_000
 DEFAULT_SAMPLE_SIZE = 50_000
 DEFAULT_BATCH_ROWS = 100_000
 DEFAULT_REFIT_AFTER_DAYS = 30
+# Fewer customers in the fit sample than this (or than the search needs) fit the documented
+# single-segment fallback instead of clustering (var segment_min_customers).
+DEFAULT_MIN_CUSTOMERS = 50
 FEATURE_TRANSFORMS: tuple[str, ...] = ("log1p", "none")
 # Preprocessing options a user may override with var `segment_preprocessing`; the features and
 # their transforms come from var `segment_features` (macro `segment_features`).
@@ -159,6 +168,9 @@ class SelectionSettings:
         min_segment_share: Guard: smallest allowed segment share (var ``segment_min_share``).
         max_segment_share: Guard: largest allowed segment share (var ``segment_max_share``).
         ward_sample_size: Rows of ward's sub-sample (var ``segment_ward_sample_size``).
+        min_customers: Fewest customers in the fit sample to cluster; with fewer the refit
+            fits the single-segment fallback (var ``segment_min_customers``; see
+            :meth:`minimum_customers`).
     """
 
     algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
@@ -169,6 +181,7 @@ class SelectionSettings:
     min_segment_share: float = DEFAULT_MIN_SEGMENT_SHARE
     max_segment_share: float = DEFAULT_MAX_SEGMENT_SHARE
     ward_sample_size: int = DEFAULT_WARD_SAMPLE_SIZE
+    min_customers: int = DEFAULT_MIN_CUSTOMERS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "algorithms", tuple(self.algorithms))
@@ -177,6 +190,8 @@ class SelectionSettings:
             raise ValueError(f"var algorithms must be a non-empty subset of {ALGORITHMS}")
         if not 2 <= self.k_min <= self.k_max:
             raise ValueError("need 2 <= segment_k_min <= segment_k_max")
+        if self.min_customers < 1:
+            raise ValueError("var segment_min_customers must be at least 1")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SelectionSettings:
@@ -200,6 +215,7 @@ class SelectionSettings:
             ward_sample_size=int(
                 _default(config.get("ward_sample_size"), DEFAULT_WARD_SAMPLE_SIZE)
             ),
+            min_customers=int(_default(config.get("min_customers"), DEFAULT_MIN_CUSTOMERS)),
         )
 
     def selection_config(self) -> SelectionConfig:
@@ -213,6 +229,14 @@ class SelectionSettings:
             max_segment_share=self.max_segment_share,
             agglomerative_sample_size=self.ward_sample_size,
         )
+
+    def minimum_customers(self) -> int:
+        """Fewest fit-sample customers a refit clusters (below it: single-segment fallback).
+
+        The larger of ``min_customers`` and what the candidate search needs (10 rows, and two
+        per cluster of the smallest k).
+        """
+        return max(self.min_customers, minimum_fit_rows(self.selection_config()))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able representation."""
@@ -236,6 +260,8 @@ class StoredVersion:
     selection_settings: dict[str, Any]
     segment_ids: tuple[int, ...] = ()
     retired_segment_ids: tuple[int, ...] = ()
+    algorithm: str | None = None
+    n_sample_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -294,6 +320,8 @@ def decide_refit(
     refit_requested: bool = False,
     refit_after_days: int = DEFAULT_REFIT_AFTER_DAYS,
     drift_recommended: bool | None = None,
+    fit_rows: int | None = None,
+    min_fit_rows: int | None = None,
 ) -> RefitDecision:
     """Decide whether this build refits (docs block `segment_refit_policy`).
 
@@ -306,7 +334,12 @@ def decide_refit(
        (counted in as-of days, never wall-clock days);
     5. the configured features or preprocessing differ from the active model's;
     6. the previous build's drift report recommends a refit (``drift_recommended``; ``None``
-       when no drift report exists).
+       when no drift report exists);
+    7. the active model is the single-segment fallback fitted on fewer than ``min_fit_rows``
+       customers, and this build's fit sample (``fit_rows``) has at least that many (a
+       project first pointed at toy files clusters as soon as the real data arrives; a
+       fallback fitted because no feature survived preprocessing does not refit build
+       after build).
 
     Selection settings (algorithms, k range, pins, guards) that differ from the active model's
     do not trigger a refit; they apply at the next one, and the decision notes it.
@@ -342,6 +375,18 @@ def decide_refit(
             )
         if drift_recommended:
             reasons.append("the previous build's drift report recommends a refit")
+        if (
+            active.algorithm == SINGLE_SEGMENT
+            and active.n_sample_rows is not None
+            and fit_rows is not None
+            and min_fit_rows is not None
+            and active.n_sample_rows < min_fit_rows <= fit_rows
+        ):
+            reasons.append(
+                f"model version {active.model_version} is the single-segment fallback fitted "
+                f"on {active.n_sample_rows:,} customers; this build has {fit_rows:,} "
+                f"(at least the minimum {min_fit_rows:,})"
+            )
         stored_selection = _normalised(active.selection_settings)
         current_selection = _normalised(selection_settings)
         # a refit uses the current settings anyway; a re-score keeps the stored model's
@@ -376,6 +421,46 @@ def next_segment_id(versions: Iterable[StoredVersion]) -> int:
     return max(used, default=0) + 1
 
 
+# How a version's segment ids were matched to the previous version's (column
+# `segment_id_matching` of the model-versions table).
+MATCHING_FIRST_VERSION = "first_version"
+MATCHING_RESCORED = "previous_model_rescored"
+MATCHING_NONE = "none"
+
+
+def previous_segmentation(
+    stored_frame: pd.DataFrame | None, decision: RefitDecision
+) -> FittedSegmentation | None:
+    """The stored model a refit matches its segment ids against (``decision.previous_version``)."""
+    if decision.previous_version is None or stored_frame is None:
+        return None
+    rows = stored_frame.loc[stored_frame["model_version"] == decision.previous_version]
+    return segmentation_from_row(rows.iloc[0].to_dict())
+
+
+def missing_previous_features(
+    previous: FittedSegmentation | None, columns: Iterable[str]
+) -> list[str]:
+    """The previous model's input features that ``columns`` lack, in its configured order.
+
+    After the feature list changed, the caller reads these for the fit sample's customers
+    (they are columns of ``dim_customers``) so the previous model can still score them.
+    """
+    if previous is None:
+        return []
+    present = set(columns)
+    return [f for f in previous.preprocessor.config.features if f not in present]
+
+
+def segment_id_matching(previous: FittedSegmentation | None, common: pd.DataFrame) -> str:
+    """How :func:`assign_stable_ids` matches ids for these inputs (see ``MATCHING_*``)."""
+    if previous is None:
+        return MATCHING_FIRST_VERSION
+    if missing_previous_features(previous, common.columns):
+        return MATCHING_NONE
+    return MATCHING_RESCORED
+
+
 def assign_stable_ids(
     new: FittedSegmentation,
     previous: FittedSegmentation | None,
@@ -390,16 +475,22 @@ def assign_stable_ids(
     matched to previous segments with the Hungarian algorithm on the Jaccard overlap
     (:func:`~custseg.clustering.match_by_overlap`). A persisting segment keeps its id, a new
     group gets a fresh id from ``first_new_id`` on, and a previous id nobody kept is retired.
-    When the previous model cannot score ``common`` (one of its features is no longer
-    configured), nothing is matched: every cluster gets a fresh id.
+
+    Overlap needs no common feature space, so it also works after the feature list or the
+    preprocessing changed: the previous model applies its own stored preprocessing to its
+    own features. ``common`` must then hold the previous model's features as well as the
+    new one's (extra columns are ignored; see :func:`missing_previous_features`). Only when
+    some previous feature is missing from ``common`` is nothing matched: every cluster gets
+    a fresh id (:func:`segment_id_matching` says ``none``).
     """
     n_new = new.cluster_model.n_clusters
+    basis = segment_id_matching(previous, common)
     if previous is None:
         new_labels = old_ids = np.empty(0, dtype=np.int64)
         previous_ids: list[int] = []
     else:
         previous_ids = sorted(set(previous.segment_ids.values()))
-        if set(previous.preprocessor.config.features) <= set(common.columns):
+        if basis == MATCHING_RESCORED:
             new_labels = new.assign(common).labels
             old_ids = previous.segment_ids_for(previous.assign(common).labels)
         else:
@@ -445,6 +536,7 @@ VERSION_SCHEMA = pa.schema(
         ("n_customers", pa.int64()),
         ("n_sample_rows", pa.int64()),
         ("fit_seconds", pa.float64()),
+        ("segment_id_matching", pa.string()),
     ]
 )
 
@@ -484,11 +576,13 @@ def build_version_row(
     n_customers: int,
     sample_labels: np.ndarray,
     fit_seconds: float,
+    segment_id_matching: str | None = None,
 ) -> dict[str, Any]:
     """One row of the model-versions table for a fresh fit (columns of :data:`VERSION_SCHEMA`).
 
     ``segmentation`` is ``fit.segmentation`` with its stable segment ids; ``sample_labels``
-    are its cluster labels of the fit sample (for the segment sizes).
+    are its cluster labels of the fit sample (for the segment sizes); ``segment_id_matching``
+    how its ids were matched (``MATCHING_*``).
     """
     preprocessor = segmentation.preprocessor
     cluster_model = segmentation.cluster_model
@@ -524,6 +618,7 @@ def build_version_row(
         "n_customers": int(n_customers),
         "n_sample_rows": int(fit.sample_matrix_shape[0]),
         "fit_seconds": float(fit_seconds),
+        "segment_id_matching": segment_id_matching,
     }
 
 
@@ -545,6 +640,8 @@ def _as_date(value: Any) -> date:
 def stored_version_from_row(row: Mapping[str, Any]) -> StoredVersion:
     """The refit policy's view of one stored row."""
     segment_ids = [int(v) for _, v in json.loads(row["segment_ids_json"])]
+    n_sample_rows = row.get("n_sample_rows")
+    n_sample_rows = None if n_sample_rows is None or pd.isna(n_sample_rows) else n_sample_rows
     return StoredVersion(
         model_version=int(row["model_version"]),
         trained_as_of_date=_as_date(row["trained_as_of_date"]),
@@ -552,6 +649,8 @@ def stored_version_from_row(row: Mapping[str, Any]) -> StoredVersion:
         selection_settings=json.loads(row["selection_settings_json"]),
         segment_ids=tuple(segment_ids),
         retired_segment_ids=tuple(int(v) for v in json.loads(row["retired_segment_ids_json"])),
+        algorithm=None if row.get("algorithm") is None else str(row["algorithm"]),
+        n_sample_rows=None if n_sample_rows is None else int(n_sample_rows),
     )
 
 
@@ -579,6 +678,48 @@ def active_version_row(frame: pd.DataFrame, as_of_date: date) -> dict[str, Any]:
     return row.to_dict()
 
 
+def fit_model(
+    sample: pd.DataFrame,
+    *,
+    preprocess: PreprocessConfig,
+    selection: SelectionSettings,
+    n_customers: int,
+    progress: Callable[[str], None] | None = None,
+) -> SegmentationFit:
+    """The candidate search on the sample, or the single-segment fallback when it cannot run.
+
+    The fallback (docs block `segment_refit_policy`) is fitted when the sample has fewer
+    customers than :meth:`SelectionSettings.minimum_customers`, or when preprocessing drops
+    every feature; the log line and the model's selection note say which.
+
+    Raises:
+        RuntimeError: No candidate passed the guards (and nothing was pinned); the message
+            lists every candidate's reasons and how to get past them.
+    """
+    say = progress or (lambda _message: None)
+    minimum = selection.minimum_customers()
+    if len(sample) < minimum:
+        reason = (
+            f"the fit sample has {len(sample):,} customers ({n_customers:,} clustered), fewer "
+            f"than the minimum {minimum:,} (var segment_min_customers, default "
+            f"{DEFAULT_MIN_CUSTOMERS}; at least 10 and 2 x the smallest k)"
+        )
+        return fit_single_segment(sample, preprocess, reason, progress=say)
+    try:
+        return fit_segmentation(sample, preprocess, selection.selection_config(), progress=say)
+    except NoUsableFeatureError as error:
+        reason = (
+            f"no feature survived preprocessing on the {len(sample):,} customers of the fit "
+            f"sample ({describe_dropped(error.dropped)})"
+        )
+        return fit_single_segment(sample, preprocess, reason, progress=say)
+    except NoEligibleCandidateError as error:
+        raise RuntimeError(
+            f"{error}. Pin var segment_algorithm / segment_n_clusters or relax vars "
+            "segment_min_share / segment_max_share."
+        ) from error
+
+
 def fit_new_version(
     sample: pd.DataFrame,
     *,
@@ -593,28 +734,29 @@ def fit_new_version(
 ) -> dict[str, Any]:
     """Fit a model version on the sample and return its row for the model-versions table.
 
-    Runs the candidate search, gives the selected model stable segment ids against
-    ``decision.previous_version`` (ids never used before for new segments), and records the
-    whole fit. ``sample`` must be sorted by key.
+    Runs :func:`fit_model` (candidate search or single-segment fallback), gives the model
+    stable segment ids against ``decision.previous_version`` (ids never used before for new
+    segments), and records the whole fit. ``sample`` must be sorted by key; for stable ids
+    after a change of the feature list it should also hold the previous model's features
+    (:func:`missing_previous_features`; the fit ignores extra columns).
 
     Raises:
-        RuntimeError: No candidate passed the guards (and nothing was pinned); the message
-            lists every candidate's reasons and how to get past them.
+        RuntimeError: No candidate passed the guards (and nothing was pinned).
     """
     say = progress or (lambda _message: None)
     stored = [] if stored_frame is None else stored_versions(stored_frame)
     started = time.perf_counter()
-    try:
-        fit = fit_segmentation(sample, preprocess, selection.selection_config(), progress=say)
-    except NoEligibleCandidateError as error:
-        raise RuntimeError(
-            f"{error}. Pin var segment_algorithm / segment_n_clusters or relax vars "
-            "segment_min_share / segment_max_share."
-        ) from error
-    previous = None
-    if decision.previous_version is not None and stored_frame is not None:
-        rows = stored_frame.loc[stored_frame["model_version"] == decision.previous_version]
-        previous = segmentation_from_row(rows.iloc[0].to_dict())
+    fit = fit_model(
+        sample, preprocess=preprocess, selection=selection, n_customers=n_customers, progress=say
+    )
+    previous = previous_segmentation(stored_frame, decision)
+    matching = segment_id_matching(previous, sample)
+    if matching == MATCHING_NONE:
+        say(
+            f"cannot score the fit sample with model version {decision.previous_version}: its "
+            f"features {missing_previous_features(previous, sample.columns)} are not "
+            "available, so no segment id is kept"
+        )
     segmentation, mapping = assign_stable_ids(
         fit.segmentation, previous, sample, first_new_id=next_segment_id(stored)
     )
@@ -623,8 +765,8 @@ def fit_new_version(
     say(
         f"version {model_version}: {segmentation.cluster_model.algorithm} with "
         f"{segmentation.cluster_model.n_clusters} segments in {fit_seconds:.1f}s; segment ids "
-        f"kept {sorted(mapping.matched.values())}, new {list(mapping.new_segment_ids)}, "
-        f"retired {list(mapping.retired_segment_ids)}"
+        f"matched by {matching}: kept {sorted(mapping.matched.values())}, new "
+        f"{list(mapping.new_segment_ids)}, retired {list(mapping.retired_segment_ids)}"
     )
     return build_version_row(
         model_version=model_version,
@@ -639,6 +781,7 @@ def fit_new_version(
         n_customers=n_customers,
         sample_labels=fit.selection.labels,
         fit_seconds=fit_seconds,
+        segment_id_matching=matching,
     )
 
 

@@ -1,13 +1,14 @@
 """End-to-end: activation exports, consent, suppression, control groups and history (issue #7).
 
 One generated world (1,500 clean customers; the CRM still writes opt-in as yes/no/1/0/y/n/
-TRUE/...) gets a raw suppression list and is built by `scripts/backfill.py` for three
-monthly as-of dates ending 2026-10-01, so the CRM and campaign data after the last as-of
-date exercise "opted out later". The models are built without dbt tests for speed; then
-the activation selection is tested with dbt and rebuilt with `--full-refresh` to check that
-the history survives and the exports are replaced byte for byte. Every expectation is
-computed here from the raw files (consent, suppression) or from restricted contacts with
-our own hashing, not from the models under test.
+TRUE/...) gets a raw suppression list (with objections to profiling by id, by email and
+from a customer who never ordered) and is built by `scripts/backfill.py` for three monthly
+as-of dates ending 2026-10-01, so the CRM and campaign data after the last as-of date
+exercise "opted out later". The models are built without dbt tests for speed; then the
+activation selection is tested with dbt, rebuilt with `--full-refresh` to check that the
+history survives and the exports are replaced byte for byte, and the Parquet mart exports
+are written. Every expectation is computed here from the raw files (consent, suppression,
+orders) or from restricted contacts with our own hashing, not from the models under test.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, World, generate
+from custseg.activation import control_group_mask
 
 BIN = Path(sys.executable).parent
 SEED = 21
@@ -63,6 +65,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
 class ActivationWorld:
     world: World
     export_dir: Path
+    mart_export_dir: Path
     env: dict[str, str]
     backfill_output: str
     test_output: str
@@ -105,8 +108,24 @@ def expected_consent(crm: pd.DataFrame, as_of: date) -> pd.Series:
     return consent[consent]
 
 
-def choose_suppressions(crm: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Suppress consenting customers, by id and by email (in odd case and spacing)."""
+def raw_buyers(raw_dir: Path) -> set[str]:
+    """Customers with any order row in the raw shop export (whatever its status or date)."""
+    paths = sorted((raw_dir / "shop_orders").glob("*.csv"))
+    orders = pd.concat(
+        [pd.read_csv(path, dtype=str, keep_default_na=False) for path in paths], ignore_index=True
+    )
+    return set(orders["customer_id"].str.strip())
+
+
+def never_ordered(crm: pd.DataFrame, buyers: set[str], known_before: date) -> list[str]:
+    """Customers signed up before ``known_before`` without any order, sorted."""
+    signed_up = crm["signup_at"] < pd.Timestamp(known_before, tz="UTC")
+    return sorted(set(crm.loc[signed_up, "customer_id"]) - buyers)
+
+
+def choose_suppressions(crm: pd.DataFrame, as_of: date, non_buyers: list[str]) -> pd.DataFrame:
+    """Suppress consenting customers, by id and by email (in odd case and spacing), and a
+    customer who never ordered, who objects to profiling."""
     consenting = sorted(expected_consent(crm, as_of).index)
     emails = crm.drop_duplicates("customer_id").set_index("customer_id")["email"]
     picks = consenting[10:15]
@@ -120,6 +139,7 @@ def choose_suppressions(crm: pd.DataFrame, as_of: date) -> pd.DataFrame:
         {"customer_id": picks[2], "email": "", "reason": "objected_to_profiling"},
         {"customer_id": "", "email": emails[picks[3]], "reason": "objected_to_profiling"},
         {"customer_id": picks[4], "email": emails[picks[4]], "reason": "suppress_marketing"},
+        {"customer_id": non_buyers[0], "email": "", "reason": "objected_to_profiling"},
     ]
     frame = pd.DataFrame(rows)
     frame["added_at"] = "2026-05-01"
@@ -135,9 +155,22 @@ def expected_suppressed(crm: pd.DataFrame, suppressions: pd.DataFrame) -> set[st
     return ids | by_email
 
 
+def control_bucket(customer_id: str, model_version: int) -> float:
+    return int(sha(f"{model_version}:{customer_id}")[:8], 16) / 2**32
+
+
 def control_flag(customer_id: str, model_version: int) -> bool:
-    digest = sha(f"{model_version}:{customer_id}")
-    return int(digest[:8], 16) / 2**32 < CONTROL_SHARE
+    return control_bucket(customer_id, model_version) < CONTROL_SHARE
+
+
+def expected_objectors(crm: pd.DataFrame, suppressions: pd.DataFrame) -> set[str]:
+    """Customers with an `objected_to_profiling` request, by id or by any CRM email."""
+    seed = pd.read_csv(REPO / "seeds" / "suppression_list.csv", dtype=str, keep_default_na=False)
+    every = pd.concat([seed, suppressions], ignore_index=True)
+    objections = every[every["reason"].str.strip().str.lower() == "objected_to_profiling"]
+    ids = {value.strip() for value in objections["customer_id"] if value.strip()}
+    emails = {value.strip().lower() for value in objections["email"] if value.strip()}
+    return ids | set(crm.loc[crm["email_normalised"].isin(emails), "customer_id"])
 
 
 def dbt(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -151,16 +184,21 @@ def activation_world(tmp_path_factory: pytest.TempPathFactory) -> ActivationWorl
     base = tmp_path_factory.mktemp("activation_world")
     raw = base / "raw"
     truth = generate(raw, CUSTOMERS, SEED, "--no-dirt", "--chunk-size", str(CUSTOMERS))
-    suppressions = choose_suppressions(raw_crm(raw), END_DATE)
+    crm = raw_crm(raw)
+    non_buyers = never_ordered(crm, raw_buyers(raw), RUN_DATES[0])
+    suppressions = choose_suppressions(crm, END_DATE, non_buyers)
     suppressions.to_csv(raw / "suppression_list.csv", index=False)
     world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
     export_dir = base / "exports"
+    mart_export_dir = base / "marts"
     env = os.environ | {
         "RAW_DATA_DIR": str(raw),
         "SEGMENTS_DB_PATH": str(world.db_path),
         "DBT_TARGET_PATH": str(base / "target"),
         "DBT_LOG_PATH": str(base / "logs"),
         "EXPORT_DIR": str(export_dir),
+        "MART_EXPORT_DIR": str(mart_export_dir),
+        "SEGMENT_PLOTS_DIR": str(base / "plots"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     backfill = subprocess.run(
@@ -200,9 +238,12 @@ def activation_world(tmp_path_factory: pytest.TempPathFactory) -> ActivationWorl
         env,
     )
     assert rerun.returncode == 0, rerun.stdout[-6000:]
+    mart_exports = dbt(["run", "--select", "rpt_mart_exports", "--vars", last_vars], env)
+    assert mart_exports.returncode == 0, mart_exports.stdout[-6000:]
     return ActivationWorld(
         world=world,
         export_dir=export_dir,
+        mart_export_dir=mart_export_dir,
         env=env,
         backfill_output=backfill.stdout,
         test_output=tested.stdout if tested.returncode else "",
@@ -356,18 +397,70 @@ def test_consent_and_suppression_end_to_end(activation_world: ActivationWorld) -
 
 def test_profiling_objections_get_the_placeholder(activation_world: ActivationWorld) -> None:
     world = activation_world.world
-    crm = raw_crm(world.raw_dir)
-    objections = activation_world.suppressions.query("reason == 'objected_to_profiling'")
-    by_email = set(
-        crm.loc[crm["email_normalised"].isin(objections["email"].str.lower()), "customer_id"]
-    )
-    objectors = set(objections["customer_id"]) - {""} | by_email
+    objectors = expected_objectors(raw_crm(world.raw_dir), activation_world.suppressions)
     history = final_run(world)
+    assert len(objectors & set(history["customer_id"])) >= 3
     placeholder = set(history.loc[history["segment_id"] == -2, "customer_id"])
-    assert objectors <= placeholder
+    assert placeholder == objectors & set(history["customer_id"])
+    assert (history["is_profiling_objection"] == (history["segment_id"] == -2)).all()
     assert (
         history.loc[history["segment_id"] == -2, "segment_name"] == "Not profiled (objection)"
     ).all()
+
+
+def test_objectors_are_not_clustered_but_have_segment_minus_two(
+    activation_world: ActivationWorld,
+) -> None:
+    world = activation_world.world
+    crm = raw_crm(world.raw_dir)
+    objectors = expected_objectors(crm, activation_world.suppressions)
+    customers = frame(world, "select customer_id, has_ordered from marts.dim_customers")
+    known = objectors & set(customers["customer_id"])
+    assert len(known) >= 3
+    # one objector never ordered: the placeholder wins over segment 0
+    non_buyer = activation_world.suppressions["customer_id"].iloc[-1]
+    assert non_buyer in known
+    assert non_buyer not in raw_buyers(world.raw_dir)
+    assert known - {non_buyer} <= set(customers.loc[customers["has_ordered"], "customer_id"])
+
+    # in no clustering input and no model assignment: those are the other buyers exactly
+    buyers = set(customers.loc[customers["has_ordered"], "customer_id"])
+    for relation in ("intermediate.int_segment_features", "marts.fct_customer_segments"):
+        clustered = set(frame(world, f"select customer_id from {relation}")["customer_id"])
+        assert clustered == buyers - objectors, relation
+
+    # exactly one segment each: -2, without RFM segment, churn probability or CLV
+    segments = frame(world, "select * from marts.dim_customer_segments")
+    assert len(segments) == len(customers)
+    placeholder = segments[segments["segment_id"] == -2]
+    assert set(placeholder["customer_id"]) == known
+    assert placeholder["is_profiling_objection"].all()
+    assert not segments.loc[segments["segment_id"] != -2, "is_profiling_objection"].any()
+    assert (placeholder["segment_name"] == "Not profiled (objection)").all()
+    for column in ("rfm_segment", "churn_probability", "predicted_clv", "model_segment_id"):
+        assert placeholder[column].isna().all(), column
+    assert not placeholder.loc[placeholder["customer_id"] == non_buyer, "has_ordered"].any()
+
+    # dim_segments: a -2 row with its size only, and no profile
+    row = frame(world, "select * from marts.dim_segments where segment_id = -2")
+    assert len(row) == 1
+    assert row["customer_count"].iloc[0] == len(known)
+    assert row["customer_share"].iloc[0] == pytest.approx(len(known) / len(customers))
+    assert bool(row["is_profiling_objection_segment"].iloc[0])
+    for column in ("total_revenue", "revenue_share", "mean_predicted_clv", "rfm_segment_mix"):
+        assert row[column].isna().all(), column
+    profiled = frame(
+        world, "select count(*) as n from marts.rpt_segment_feature_profiles where segment_id = -2"
+    )
+    assert profiled["n"].iloc[0] == 0
+
+    # the Parquet mart exports say the same; the activation exports leave them out entirely
+    marts = activation_world.mart_export_dir
+    exported = pd.read_parquet(marts / "dim_customer_segments.parquet")
+    assert set(exported.loc[exported["segment_id"] == -2, "customer_id"]) == known
+    exported_segments = pd.read_parquet(marts / "dim_segments.parquet")
+    assert -2 in set(exported_segments["segment_id"])
+    assert not set(read_files(activation_world.export_dir, "crm")["customer_id"]) & objectors
 
 
 def test_control_groups_agree_and_are_held_out(activation_world: ActivationWorld) -> None:
@@ -377,7 +470,22 @@ def test_control_groups_agree_and_are_held_out(activation_world: ActivationWorld
     expected = history["customer_id"].map(lambda cid: control_flag(cid, model_version))
     profiled = history["segment_id"] != -2
     assert (history.loc[profiled, "is_control_group"] == expected[profiled]).all()
+    assert not history.loc[~profiled, "is_control_group"].any()
     assert 0.07 < history.loc[profiled, "is_control_group"].mean() < 0.13
+
+    # the SQL macro control_group_bucket and custseg.activation agree bit for bit
+    finalized = frame(
+        world,
+        "select customer_id, model_version, control_group_bucket, is_control_group, "
+        "is_profiling_objection from intermediate.int_customer_segments_finalized",
+    )
+    python_buckets = [
+        control_bucket(cid, int(version))
+        for cid, version in zip(finalized["customer_id"], finalized["model_version"], strict=True)
+    ]
+    assert finalized["control_group_bucket"].tolist() == python_buckets
+    mask = control_group_mask(finalized["customer_id"], str(model_version), CONTROL_SHARE)
+    assert (finalized["is_control_group"] == (mask & ~finalized["is_profiling_objection"])).all()
 
     crm_export = read_files(activation_world.export_dir, "crm")
     flags = crm_export["is_control_group"] == "true"

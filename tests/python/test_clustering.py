@@ -1,4 +1,5 @@
-"""End-to-end tests of the clustering engine: selection, guards, pins, determinism, refits."""
+"""End-to-end tests of the clustering engine: selection, guards, pins, determinism, refits,
+and the single-segment fallback."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from custseg.clustering import (
+    SINGLE_SEGMENT,
     FittedSegmentation,
     NoEligibleCandidateError,
     PreprocessConfig,
     SegmentationFit,
     SelectionConfig,
     fit_segmentation,
+    fit_single_segment,
     match_by_overlap,
+    minimum_fit_rows,
     records_frame,
     select_segmentation,
 )
@@ -226,3 +230,60 @@ def test_pinned_ineligible_candidate_is_selected_with_a_note_and_unpinned_raises
     with pytest.raises(NoEligibleCandidateError) as error:
         select_segmentation(x, SelectionConfig(**base))
     assert len(error.value.records) == 1
+
+
+# ------------------------------------------------------------- nothing to cluster: fallback
+
+
+def test_minimum_fit_rows() -> None:
+    assert minimum_fit_rows() == 10
+    assert minimum_fit_rows(SelectionConfig(k_values=(6, 7))) == 12
+    assert minimum_fit_rows(SelectionConfig(k_values=(2, 3), pinned_n_clusters=8)) == 16
+    with pytest.raises(ValueError, match="at least 10 rows"):
+        select_segmentation(np.zeros((9, 2)))
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 3])
+def test_single_segment_fallback_puts_everyone_in_segment_one(n_rows: int) -> None:
+    frame, _ = _planted([20, 20, 20, 20, 20])
+    sample = frame.head(n_rows)
+    messages: list[str] = []
+    fit = fit_single_segment(sample, PREPROCESS, "only a few rows", progress=messages.append)
+    model = fit.segmentation
+    assert model.cluster_model.algorithm == SINGLE_SEGMENT == "single_segment"
+    assert model.cluster_model.n_clusters == 1 and model.segment_ids == {0: 1}
+    assert messages == [
+        "single-segment fallback: only a few rows; every customer is in one segment "
+        f"({n_rows} rows x {fit.sample_matrix_shape[1]} columns)"
+    ]
+    (record,) = fit.selection.records
+    assert record.is_selected and not record.is_eligible
+    note = "single-segment fallback: only a few rows"
+    assert record.ineligible_reason == fit.selection.note == note
+    metrics = ("silhouette", "davies_bouldin", "calinski_harabasz", "dunn_index", "gap_statistic")
+    assert all(getattr(record, name) is None for name in (*metrics, "stability", "inertia"))
+    assert record.composite_score is None
+    assert fit.selection.labels.tolist() == [0] * n_rows
+
+    # every row of any later batch (more rows, nulls) lands in segment 1, before and after JSON
+    restored = FittedSegmentation.from_dict(json.loads(json.dumps(model.to_dict())))
+    for segmentation in (model, restored):
+        assigned = segmentation.assign_frame(frame, key_column="customer_id")
+        assert (assigned["segment_id"] == 1).all()
+        assert not assigned["is_outlier"].any()
+        assert (assigned["distance_or_probability"] >= 0).all()
+
+
+def test_single_segment_centroid_is_the_sample_mean() -> None:
+    frame, _ = _planted(SIZES)
+    fit = fit_single_segment(frame, PREPROCESS, "test")
+    x = fit.segmentation.transform(frame)
+    assert fit.sample_matrix_shape == x.shape and x.shape[1] > 0
+    np.testing.assert_allclose(fit.segmentation.cluster_model.centroids[0], x.mean(axis=0))
+    distance = fit.segmentation.assign(frame).distance_or_probability
+    np.testing.assert_allclose(distance, np.linalg.norm(x - x.mean(axis=0), axis=1))
+
+
+def test_single_segment_is_not_a_candidate_algorithm() -> None:
+    with pytest.raises(ValueError, match="subset"):
+        SelectionConfig(algorithms=("kmeans", SINGLE_SEGMENT))

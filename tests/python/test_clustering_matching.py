@@ -1,12 +1,16 @@
-"""Tests of stable segment ids: Hungarian matching by overlap and by centroids."""
+"""Tests of stable segment ids: Hungarian matching by overlap and by centroids, and the refit's
+id matching after the feature list changed (custseg.segments_dbt.assign_stable_ids)."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from custseg import segments_dbt
+from custseg.clustering import PreprocessConfig, SelectionConfig, fit_segmentation
 from custseg.clustering.matching import cluster_means, match_by_centroids, match_by_overlap
 
 
@@ -76,3 +80,89 @@ def test_cluster_means_skip_noise() -> None:
     labels, means = cluster_means(x, np.array([0, 0, 1, 1, -1]))
     assert labels.tolist() == [0, 1]
     assert means[:, 0].tolist() == [1.0, 11.0]
+
+
+# ------------------------------------------------- refit after the feature list changed (#5)
+
+
+def _personas(n_per_group: int = 150, seed: int = 4) -> pd.DataFrame:
+    """Four groups told apart by `spend` and `visits`; `email_rate` and `click_rate` are two
+    noisy views of the same engagement (the feature a user swaps between model versions)."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[20.0, 2.0, 0.1], [300.0, 3.0, 0.2], [60.0, 25.0, 0.6], [500.0, 30.0, 0.8]])
+    rows = np.vstack([rng.normal(c, [4.0, 1.0, 0.05], size=(n_per_group, 3)) for c in centres])
+    frame = pd.DataFrame(rows, columns=["spend", "visits", "engagement"])
+    frame["email_rate"] = frame["engagement"] + rng.normal(0.0, 0.02, len(frame))
+    frame["click_rate"] = frame["engagement"] + rng.normal(0.0, 0.02, len(frame))
+    frame.insert(0, "customer_id", [f"{i:08d}" for i in range(len(frame))])
+    return frame.drop(columns="engagement").sort_values("customer_id", ignore_index=True)
+
+
+def _small_search(k: int) -> SelectionConfig:
+    return SelectionConfig(
+        algorithms=("kmeans",),
+        k_values=(k,),
+        gap_references=2,
+        stability_resamples=2,
+        stability_fit_size=200,
+    )
+
+
+@pytest.fixture(scope="module")
+def feature_swap():
+    """Version 1 on (spend, visits, email_rate); version 2 on (spend, visits, click_rate)."""
+    frame = _personas()
+    old_config = PreprocessConfig(features=("spend", "visits", "email_rate"))
+    new_config = PreprocessConfig(features=("spend", "visits", "click_rate"))
+    previous = fit_segmentation(frame, old_config, _small_search(4)).segmentation
+    # a first model's ids are 1..k; give it other ids so that keeping them is visible
+    previous = previous.with_segment_ids({label: 11 + label for label in range(4)})
+    refit = fit_segmentation(frame, new_config, _small_search(4)).segmentation
+    return frame, previous, refit
+
+
+def test_a_changed_feature_list_keeps_the_ids_when_the_old_features_are_supplied(
+    feature_swap,
+) -> None:
+    frame, previous, refit = feature_swap
+    # the refit's own input lacks email_rate; the caller adds it (from dim_customers)
+    assert segments_dbt.missing_previous_features(previous, ["spend", "visits"]) == ["email_rate"]
+    assert segments_dbt.segment_id_matching(previous, frame) == "previous_model_rescored"
+    new, mapping = segments_dbt.assign_stable_ids(refit, previous, frame, first_new_id=15)
+    assert mapping.new_segment_ids == ()
+    assert mapping.retired_segment_ids == ()
+    assert set(new.segment_ids.values()) == {11, 12, 13, 14}
+    before = previous.segment_ids_for(previous.assign(frame).labels)
+    after = new.segment_ids_for(new.assign(frame).labels)
+    assert (before == after).mean() >= 0.99
+
+
+def test_a_changed_feature_list_without_the_old_features_matches_nothing(feature_swap) -> None:
+    frame, previous, refit = feature_swap
+    current_only = frame.drop(columns="email_rate")
+    assert segments_dbt.segment_id_matching(previous, current_only) == "none"
+    new, mapping = segments_dbt.assign_stable_ids(refit, previous, current_only, first_new_id=15)
+    assert sorted(new.segment_ids.values()) == [15, 16, 17, 18]
+    assert mapping.retired_segment_ids == (11, 12, 13, 14)
+
+
+def test_a_split_after_a_feature_change_keeps_the_larger_part_on_the_old_id(feature_swap) -> None:
+    """The refit finds one more cluster: the persisting groups keep their ids, one new id."""
+    frame, previous, _ = feature_swap
+    refit = fit_segmentation(
+        frame, PreprocessConfig(features=("spend", "visits", "click_rate")), _small_search(5)
+    ).segmentation
+    new, mapping = segments_dbt.assign_stable_ids(refit, previous, frame, first_new_id=15)
+    assert set(mapping.matched.values()) <= {11, 12, 13, 14}
+    assert len(mapping.matched) == 4
+    assert mapping.new_segment_ids == (15,)
+    assert set(new.segment_ids.values()) == {11, 12, 13, 14, 15}
+
+
+def test_no_previous_model_is_a_first_version(feature_swap) -> None:
+    frame, _, refit = feature_swap
+    assert segments_dbt.segment_id_matching(None, frame) == "first_version"
+    assert segments_dbt.missing_previous_features(None, frame.columns) == []
+    new, mapping = segments_dbt.assign_stable_ids(refit, None, frame, first_new_id=1)
+    assert sorted(new.segment_ids.values()) == [1, 2, 3, 4]
+    assert mapping.matched == {}

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from custseg.clustering.preprocess import (
+    NoUsableFeatureError,
     PreprocessConfig,
     Preprocessor,
     fit_preprocessor,
@@ -204,3 +205,33 @@ def test_nullable_pandas_dtypes_are_accepted() -> None:
     x = fitted.transform(frame)
     assert np.isfinite(x).all()
     assert fitted.indicator_features == ("a", "b")
+
+
+def test_no_usable_feature_raises_with_the_reasons_unless_allowed() -> None:
+    config = PreprocessConfig(features=("orders", "rating"), log1p_features=("orders",))
+    one_customer = pd.DataFrame({"orders": [3.0], "rating": [np.nan]})
+    with pytest.raises(NoUsableFeatureError, match="all_null: rating; near_constant: orders") as e:
+        fit_preprocessor(one_customer, config)
+    assert isinstance(e.value, ValueError)
+    assert [(d.column, d.reason) for d in e.value.dropped] == [
+        ("rating", "all_null"),
+        ("orders", "near_constant"),
+    ]
+
+    fitted = fit_preprocessor(one_customer, config, allow_no_columns=True)
+    assert fitted.kept_columns == () and fitted.n_output_columns == 0
+    later = pd.DataFrame({"orders": [1.0, 9.0], "rating": [2.0, None]})
+    assert fitted.transform(later).shape == (2, 0)
+    restored = Preprocessor.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    assert restored.to_dict() == fitted.to_dict()
+
+
+def test_an_empty_sample_is_allowed_only_without_columns() -> None:
+    config = PreprocessConfig(features=("orders",), pca_components=2)
+    empty = pd.DataFrame({"orders": pd.Series([], dtype=float)})
+    with pytest.raises(ValueError, match="empty sample"):
+        fit_preprocessor(empty, config)
+    fitted = fit_preprocessor(empty, config, allow_no_columns=True)
+    assert [d.reason for d in fitted.dropped] == ["all_null"]
+    assert fitted.pca_components is None  # no PCA without columns
+    assert fitted.transform(pd.DataFrame({"orders": [5.0]})).shape == (1, 0)

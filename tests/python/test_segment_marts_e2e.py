@@ -35,11 +35,12 @@ def test_sql_profiles_equal_the_python_reference(dirty_world: World) -> None:
         "select segments.segment_id, customers.* exclude (customer_id) "
         "from intermediate.int_customer_segments_merged as segments "
         "inner join marts.dim_customers as customers using (customer_id) "
-        "where segments.segment_id != 0",
+        "where segments.segment_id != 0 and not segments.is_profiling_objection",
     )
     expected = segment_feature_profiles(customers, "segment_id", features)
     merged = profiles.merge(expected, on=["segment_id", "feature"], suffixes=("", "_py"))
     assert len(merged) == len(expected) == len(profiles[profiles["segment_id"] != 0])
+    assert -2 not in set(profiles["segment_id"])
     for column in ("customer_count", "value_count"):
         assert (merged[column] == merged[f"{column}_py"]).all()
     for column in ("segment_mean", "overall_mean", "overall_std", "z_score"):
@@ -65,12 +66,14 @@ def test_every_customer_has_one_named_segment(dirty_world: World) -> None:
     assert counts["customers"] == counts["assigned"] == counts["reported"]
     assert counts["share_sum"] == pytest.approx(1.0)
     assert bool(counts["unique_names"])
-    zero = _frame(
+    # segment 0: no order and no objection to profiling; segment -2: exactly the objectors
+    mismatches = _frame(
         dirty_world,
-        "select count(*) as mismatches from marts.dim_customer_segments "
-        "where (segment_id = 0) = has_ordered",
+        "select count(*) as n from marts.dim_customer_segments "
+        "where (segment_id = 0) <> (not has_ordered and not is_profiling_objection) "
+        "or (segment_id = -2) <> is_profiling_objection",
     )
-    assert zero["mismatches"].iloc[0] == 0
+    assert mismatches["n"].iloc[0] == 0
 
 
 def test_charts_on_disk_match_the_report(dirty_world: World) -> None:

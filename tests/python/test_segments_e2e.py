@@ -1,9 +1,9 @@
 """End-to-end: the segment models on generated worlds with planted personas (issue #5).
 
 One world of 3,000 customers (clean data) is built once (the segment models and everything
-upstream of them); copies of its warehouse after that first build are then rebuilt three
-ways: re-scored and refitted on the same data, refitted after 5% more customers arrived, and
-built at an earlier as-of date.
+upstream of them); copies of its warehouse after that first build are then rebuilt four
+ways: re-scored and refitted on the same data, refitted after 5% more customers arrived,
+built at an earlier as-of date, and refitted after the feature list changed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,22 @@ CUSTOMERS = 3_000
 GROWN_CUSTOMERS = 3_150  # 5% more; with a fixed chunk size the first 3,000 stay identical
 CHUNK = ("--no-dirt", "--chunk-size", "3000")
 EARLIER_AS_OF = date(2026, 6, 1)
+# The default features (macro segment_features) with open_rate swapped for click_rate: the
+# previous model's open_rate is no longer in int_segment_features.
+SWAPPED_FEATURES = {
+    "order_count": "log1p",
+    "days_since_last_order": "log1p",
+    "tenure_days": "log1p",
+    "avg_order_value": "log1p",
+    "discount_share_of_orders": "none",
+    "return_rate": "none",
+    "share_orders_app": "none",
+    "share_orders_marketplace": "none",
+    "web_session_count": "log1p",
+    "abandoned_cart_count": "log1p",
+    "ticket_count": "log1p",
+    "click_rate": "none",
+}
 SEGMENT_MODELS = [
     "int_segment_feature_config",
     "int_segment_features",
@@ -135,6 +151,20 @@ def earlier(segment_world: SegmentWorld, tmp_path_factory) -> Snapshot:
     return rebuild_copy(segment_world, base, segment_world.world.raw_dir, args)
 
 
+@pytest.fixture(scope="session")
+def refeatured(segment_world: SegmentWorld, tmp_path_factory) -> tuple[Snapshot, pd.DataFrame]:
+    """The first build's warehouse rebuilt with another feature list (forces a refit)."""
+    base = tmp_path_factory.mktemp("refeatured")
+    args = ["build", *SEGMENTS_ONLY, "--vars", json.dumps({"segment_features": SWAPPED_FEATURES})]
+    snapshot = rebuild_copy(segment_world, base, segment_world.world.raw_dir, args)
+    with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
+        matching = con.sql(
+            "select model_version, features_json, segment_id_matching, segment_ids_json "
+            "from marts.dim_segment_model_versions order by model_version"
+        ).df()
+    return snapshot, matching
+
+
 def test_selected_model_recovers_planted_personas(segment_world: SegmentWorld) -> None:
     truth = pd.read_csv(segment_world.world.truth_dir / "customers.csv", dtype=str)
     joined = segment_world.first.segments.merge(truth, on="customer_id", how="left")
@@ -211,3 +241,31 @@ def test_earlier_as_of_date_does_not_use_a_later_model(
     assert (earlier.segments["model_version"] == 2).all()
     point_in_time_test = "assert_fct_customer_segments_model_not_trained_after_as_of_date"
     assert earlier.test_status[point_in_time_test] == "pass"
+
+
+def test_refit_after_a_feature_change_keeps_segment_ids(
+    segment_world: SegmentWorld, refeatured: tuple[Snapshot, pd.DataFrame]
+) -> None:
+    """Issue #5: a changed feature list refits, and persisting segments keep their ids.
+
+    The previous model re-scores the fit sample with its own features (open_rate read from
+    dim_customers) and the clusters are matched by overlap. Measured on this world: 7
+    segments before and after, all 7 ids kept, 99.3% of customers keep their segment_id.
+    """
+    first = segment_world.first
+    snapshot, matching = refeatured
+    assert snapshot.versions["model_version"].tolist() == [1, 2]
+    assert "(features)" in snapshot.versions["refit_reasons"].iloc[1]
+    assert json.loads(matching["features_json"].iloc[1]) == list(SWAPPED_FEATURES)
+    assert matching["segment_id_matching"].iloc[1] == "previous_model_rescored"
+    assert (snapshot.segments["model_version"] == 2).all()
+
+    both = first.segments.merge(snapshot.segments, on="customer_id", suffixes=("_v1", "_v2"))
+    assert len(both) == len(first.segments) == len(snapshot.segments)
+    kept = (both["segment_id_v1"] == both["segment_id_v2"]).mean()
+    assert kept >= 0.95, f"only {kept:.1%} of customers kept their segment_id"
+    # the personas persist, so the new version's ids are the previous ones (none new)
+    previous_ids = {v for _, v in json.loads(matching["segment_ids_json"].iloc[0])}
+    new_ids = {v for _, v in json.loads(matching["segment_ids_json"].iloc[1])}
+    assert new_ids <= previous_ids
+    assert set(snapshot.segments["segment_id"]) <= previous_ids

@@ -30,6 +30,8 @@ def stored(version: int, trained: date, **overrides) -> StoredVersion:
         selection_settings=overrides.get("selection", SELECTION),
         segment_ids=overrides.get("segment_ids", (1, 2, 3)),
         retired_segment_ids=overrides.get("retired", ()),
+        algorithm=overrides.get("algorithm", "kmeans"),
+        n_sample_rows=overrides.get("n_sample_rows", 2_000),
     )
 
 
@@ -102,6 +104,32 @@ def test_decision_table(versions, kwargs, refit, reason_part) -> None:
     else:
         assert decision.reasons == ()
         assert decision.active_version == 1
+
+
+FALLBACK = stored(1, date(2026, 10, 20), algorithm="single_segment", n_sample_rows=3)
+
+
+@pytest.mark.parametrize(
+    ("versions", "fit_rows", "refit"),
+    [
+        ([FALLBACK], 50, True),  # toy data first, then enough customers: cluster now
+        ([FALLBACK], 49, False),  # still too few: keep the fallback
+        ([FALLBACK], None, False),  # caller did not say how many
+        # a fallback fitted on enough customers (no usable feature) does not refit every build
+        ([stored(1, date(2026, 10, 20), algorithm="single_segment", n_sample_rows=80)], 90, False),
+        ([CURRENT], 5_000, False),  # a real model is not refitted for growth alone
+    ],
+)
+def test_single_segment_fallback_refits_once_enough_customers_arrive(
+    versions, fit_rows, refit
+) -> None:
+    decision = decide(versions, fit_rows=fit_rows, min_fit_rows=50)
+    assert decision.refit is refit
+    if refit:
+        assert decision.reasons == (
+            "model version 1 is the single-segment fallback fitted on 3 customers; this build "
+            "has 50 (at least the minimum 50)",
+        )
 
 
 def test_changed_selection_settings_are_noted_not_refitted() -> None:
@@ -217,6 +245,17 @@ def test_selection_settings_from_config_defaults_and_pins() -> None:
         SelectionSettings(algorithms=("spectral",))
     with pytest.raises(ValueError, match="segment_k_min"):
         SelectionSettings(k_min=5, k_max=4)
+
+
+def test_minimum_customers_for_clustering() -> None:
+    assert SelectionSettings().min_customers == segments_dbt.DEFAULT_MIN_CUSTOMERS == 50
+    assert SelectionSettings().minimum_customers() == 50
+    assert SelectionSettings.from_config({"min_customers": "1"}).minimum_customers() == 10
+    assert SelectionSettings(min_customers=1, k_min=8, k_max=9).minimum_customers() == 16
+    assert SelectionSettings(min_customers=1, pinned_n_clusters=7).minimum_customers() == 14
+    assert SelectionSettings(min_customers=200).minimum_customers() == 200
+    with pytest.raises(ValueError, match="segment_min_customers"):
+        SelectionSettings(min_customers=0)
 
 
 @pytest.mark.parametrize(

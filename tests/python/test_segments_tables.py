@@ -351,7 +351,10 @@ def test_read_refit_flag_is_optional_and_defensive(con) -> None:
 # ------------------------------------------------------------------------------- a whole refit
 
 
-def refit_version(sample, stored_frame, settings=SETTINGS, reasons=("var refit is true",)):
+PREPROCESS = PreprocessConfig(features=FEATURES, log1p_features=("spend",))
+
+
+def refit_version(sample, stored_frame, settings=SETTINGS, preprocess=PREPROCESS):
     """fit_new_version with the small test grid (the engine's slow metrics cut down)."""
     versions = [] if stored_frame is None else segments_dbt.stored_versions(stored_frame)
     decision = segments_dbt.decide_refit(
@@ -368,11 +371,12 @@ def refit_version(sample, stored_frame, settings=SETTINGS, reasons=("var refit i
         k_max=max(small.k_values),
         min_segment_share=settings.min_segment_share,
         max_segment_share=settings.max_segment_share,
+        min_customers=settings.min_customers,
     )
     messages: list[str] = []
     row = segments_dbt.fit_new_version(
         sample,
-        preprocess=PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
+        preprocess=preprocess,
         selection=grid,
         decision=decision,
         stored_frame=stored_frame,
@@ -398,6 +402,10 @@ def test_fit_new_version_numbers_versions_and_keeps_ids() -> None:
     assert second["previous_model_version"] == 1
     assert json.loads(second["matched_segment_ids_json"]) == json.loads(first["segment_ids_json"])
     assert json.loads(second["new_segment_ids_json"]) == []
+    assert (first["segment_id_matching"], second["segment_id_matching"]) == (
+        "first_version",
+        "previous_model_rescored",
+    )
     first_model, second_model = json.loads(first["model_json"]), json.loads(second["model_json"])
     for part in ("preprocessor", "cluster_model", "segment_ids"):  # deterministic refit
         assert second_model[part] == first_model[part]
@@ -409,3 +417,91 @@ def test_fit_new_version_explains_when_no_candidate_is_eligible() -> None:
     )
     with pytest.raises(RuntimeError, match="segment_min_share"):
         refit_version(blobs(), None, settings=impossible)
+
+
+def test_fit_new_version_after_a_feature_change_rescores_with_the_previous_features() -> None:
+    """The sample carries a feature the new config dropped: ids are matched, not renewed."""
+    sample = blobs()
+    first, _ = refit_version(sample, None)
+    stored_frame = segments_dbt.versions_table([first]).to_pandas()
+    fewer = PreprocessConfig(features=("spend", "visits"), log1p_features=("spend",))
+    second, messages = refit_version(sample, stored_frame, preprocess=fewer)
+    assert json.loads(second["features_json"]) == ["spend", "visits"]
+    assert second["segment_id_matching"] == "previous_model_rescored"
+    assert json.loads(second["new_segment_ids_json"]) == []
+    assert sorted(v for _, v in json.loads(second["segment_ids_json"])) == [1, 2, 3]
+    assert "matched by previous_model_rescored" in messages[-1]
+
+    # without the dropped feature's values there is nothing to score: all ids are new
+    third, messages = refit_version(sample.drop(columns="score"), stored_frame, preprocess=fewer)
+    assert third["segment_id_matching"] == "none"
+    assert sorted(v for _, v in json.loads(third["segment_ids_json"])) == [4, 5, 6]
+    assert any("features ['score'] are not available" in m for m in messages)
+
+
+# --------------------------------------------------------------- single-segment fallback
+
+
+def test_too_few_customers_fit_the_single_segment_fallback() -> None:
+    sample = blobs().head(12)
+    row, messages = refit_version(sample, None)
+    note = row["selection_note"]
+    assert note.startswith("single-segment fallback: the fit sample has 12 customers")
+    assert "fewer than the minimum 50 (var segment_min_customers" in note
+    assert any(m.startswith(note) for m in messages)
+    assert (row["algorithm"], row["n_clusters"], row["composite_score"]) == (
+        "single_segment",
+        1,
+        None,
+    )
+    assert json.loads(row["segment_ids_json"]) == [[0, 1]]
+    assert json.loads(row["segment_sizes_json"]) == [[1, 12]]
+
+    candidates = segments_dbt.candidates_table(row).to_pandas()
+    assert len(candidates) == 1
+    only = candidates.iloc[0]
+    assert only["algorithm"] == "single_segment" and only["is_selected"]
+    assert not only["is_eligible"] and only["ineligible_reason"] == note
+    assert candidates[["silhouette", "stability", "composite_score"]].isna().all().all()
+
+    # the derived tables and the scoring of a later batch work as for any version
+    assert segments_dbt.preprocessing_table([row]).num_rows > 0
+    centroids = segments_dbt.centroids_table([row]).to_pandas()
+    assert not centroids["is_nearest_centroid_model"].any()
+    segmentation = segments_dbt.segmentation_from_row(row)
+    batch = segments_dbt.assign_batch(segmentation, blobs(), model_version=1, as_of_date=AS_OF)
+    assert set(batch.column("segment_id").to_pylist()) == {1}
+
+
+def test_one_customer_keeps_no_feature_and_still_gets_segment_one() -> None:
+    row, _ = refit_version(blobs().head(1), None, settings=SelectionSettings(min_customers=1))
+    assert "fewer than the minimum 10" in row["selection_note"]
+    preprocessing = json.loads(row["preprocessing_json"])
+    assert preprocessing["kept_columns"] == []
+    assert segments_dbt.centroids_table([row]).num_rows == 0
+    segmentation = segments_dbt.segmentation_from_row(row)
+    assigned = segmentation.assign_frame(blobs(), key_column="customer_id")
+    assert (assigned["segment_id"] == 1).all()
+    assert (assigned["distance_or_probability"] == 0).all()
+
+
+def test_no_usable_feature_fits_the_single_segment_fallback() -> None:
+    constant = blobs().assign(spend=5.0, visits=1.0, score=np.nan)
+    row, _ = refit_version(constant, None)
+    assert row["algorithm"] == "single_segment"
+    assert row["selection_note"] == (
+        "single-segment fallback: no feature survived preprocessing on the 360 customers of "
+        "the fit sample (all_null: score; near_constant: spend, visits)"
+    )
+
+
+def test_the_first_real_model_after_the_fallback_matches_segment_one_by_overlap() -> None:
+    """Segment 1 holds everyone: a new cluster keeps it only with a Jaccard of at least 0.3."""
+    sample = blobs()
+    toy, _ = refit_version(sample.head(5), None)
+    stored_frame = segments_dbt.versions_table([toy]).to_pandas()
+    real, _ = refit_version(sample, stored_frame)
+    assert real["algorithm"] == "kmeans"
+    # three clusters of a third each (Jaccard 1/3 with segment 1): one of them keeps id 1
+    assert [v for _, v in json.loads(real["matched_segment_ids_json"])] == [1]
+    assert json.loads(real["new_segment_ids_json"]) == [2, 3]

@@ -1,4 +1,5 @@
--- Every customer with a completed order (int_segment_features) has exactly one segment in
+-- Every clustered customer (int_segment_features: a completed order, no objection to
+-- profiling) has exactly one segment in
 -- fct_customer_segments, and nobody else has one. Fails with one row per missing or extra
 -- customer.
 with

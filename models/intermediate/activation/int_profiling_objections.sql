@@ -1,8 +1,9 @@
 {#-
     Customers who objected to profiling (reason `objected_to_profiling` in the suppression
-    list), matched by customer id or by email against every CRM version. They are not
-    clustered and get the placeholder segment -2 (docs block `profiling_objection_segment`).
-    No personal data leaves this model.
+    list), matched by customer id or by email against every CRM version. int_segment_features
+    leaves them out of the clustering input and int_customer_segments_merged gives them the
+    placeholder segment -2 (docs block `profiling_objection_segment`). No personal data
+    leaves this model.
 -#}
 
 with

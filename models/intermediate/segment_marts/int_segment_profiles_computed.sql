@@ -2,7 +2,9 @@
     Segment profiles (docs block `segment_feature_profiles`): per segment of this build (after
     merges, the no-purchase segment 0 included) and numeric feature of dim_customers, the
     segment mean, the mean and standard deviation over the reference population (every
-    customer with a completed order, noise included) and the z-score. Computed from additive
+    customer with a completed order, noise included) and the z-score. Customers who objected
+    to profiling (segment -2, docs block `profiling_objection_segment`) are left out
+    entirely: no profile of their own, and no part of the reference population. Computed from additive
     aggregates (counts, sums, sums of squares) in one pass over the customers; the overall
     spread is combined from within-segment spreads and segment means (Chan et al.), as in
     `custseg.profiling.profiles_from_aggregates`.
@@ -56,6 +58,7 @@ segment_sums as (
     from customer_segments
     inner join customers
         on customer_segments.customer_id = customers.customer_id
+    where not customer_segments.is_profiling_objection
     group by 1
 ),
 

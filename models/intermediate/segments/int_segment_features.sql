@@ -1,8 +1,9 @@
 {#-
     The clustering input: one row per customer with a completed order before the as-of date
-    (`has_ordered`), with the configured features (macro `segment_features`) as doubles.
-    Customers without an order are not clustered; the segment marts give them a rule-based
-    segment.
+    (`has_ordered`) who has not objected to profiling (int_profiling_objections, docs block
+    `profiling_objection_segment`), with the configured features (macro `segment_features`)
+    as doubles. Customers without an order are not clustered; the segment marts give them
+    the rule-based segment 0, and objectors the placeholder segment -2.
 -#}
 
 {%- set double_type = 'double precision' %}
@@ -11,6 +12,20 @@ with
 
 customers as (
     select * from {{ ref('dim_customers') }}
+),
+
+profiling_objections as (
+    select * from {{ ref('int_profiling_objections') }}
+),
+
+profiled_buyers as (
+    select customers.*
+    from customers
+    left join profiling_objections
+        on customers.customer_id = profiling_objections.customer_id
+    where
+        customers.has_ordered
+        and profiling_objections.customer_id is null
 ),
 
 final as (
@@ -27,8 +42,7 @@ final as (
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
 
-    from customers
-    where has_ordered
+    from profiled_buyers
 )
 
 select * from final

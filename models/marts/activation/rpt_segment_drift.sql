@@ -6,7 +6,8 @@
 
     * Shares and PSI against the previous run, matched by segment_id, shares floored at
       1e-4; centroid shift between model versions; silhouette from
-      fct_segment_run_silhouettes; share of customers who changed segment.
+      fct_segment_run_silhouettes; share of customers who changed segment, from the
+      run-to-run transitions of fct_segment_migrations (stays and moves).
     * Segment age and staleness (docs block `segment_staleness`), churn rate.
     * Response while the run's assignments were live, from its as-of date to the next
       run's (capped at this build's as-of date): last-click attribution within var
@@ -31,6 +32,10 @@ as_of as (
 
 segment_history as (
     select * from {{ ref('fct_segment_history') }}
+),
+
+segment_migrations as (
+    select * from {{ ref('fct_segment_migrations') }}
 ),
 
 run_silhouettes as (
@@ -205,17 +210,20 @@ psi_terms as (
 -- movement between runs ---------------------------------------------------------------------
 
 movements as (
+    -- customers in both this run and the previous one, by their segment now
     select
-        assignments.run_number,
-        assignments.segment_id,
-        count(*) as returning_customer_count,
-        sum(case when previous_assignments.segment_id <> assignments.segment_id then 1 else 0 end)
-            as changed_customer_count
-    from assignments
-    inner join assignments as previous_assignments
+        ordered_runs.run_number,
+        segment_migrations.to_segment_id as segment_id,
+        sum(segment_migrations.customer_count) as returning_customer_count,
+        sum(
+            case when segment_migrations.migration_type = 'moved' then segment_migrations.customer_count else 0 end
+        ) as changed_customer_count
+    from segment_migrations
+    inner join ordered_runs
         on
-            assignments.run_number = previous_assignments.run_number + 1
-            and assignments.customer_id = previous_assignments.customer_id
+            segment_migrations.as_of_date = ordered_runs.as_of_date
+            and segment_migrations.model_version = ordered_runs.model_version
+    where segment_migrations.migration_type in ('stayed', 'moved')
     group by 1, 2
 ),
 

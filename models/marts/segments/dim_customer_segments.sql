@@ -2,8 +2,12 @@
     One row per customer of dim_customers with the segment of this build after merges and its
     name and recommended action (docs block `dim_customer_segments_grain`): what BI tools and
     the CRM, email and ads activations read. Customers without a completed order are in the
-    rule-based segment 0. No personal data.
+    rule-based segment 0; customers who objected to profiling are in the placeholder segment
+    -2 (docs block `profiling_objection_segment`), with its fixed name and action and without
+    RFM segment, churn probability or CLV. No personal data.
 -#}
+
+{%- set objection_segment = profiling_objection_segment() %}
 
 with
 
@@ -28,18 +32,31 @@ final as (
         customer_segments.model_version,
 
         -- strings
-        segment_names.segment_name,
-        segment_names.recommended_action,
-        customers.rfm_segment,
+        case
+            when customer_segments.is_profiling_objection
+                then '{{ objection_segment.segment_name }}'
+            else segment_names.segment_name
+        end as segment_name,
+        case
+            when customer_segments.is_profiling_objection
+                then '{{ objection_segment.recommended_action }}'
+            else segment_names.recommended_action
+        end as recommended_action,
+        case when not customer_segments.is_profiling_objection then customers.rfm_segment end as rfm_segment,
 
         -- numerics
         customer_segments.distance_to_centroid,
         customer_segments.membership_probability,
-        customers.churn_probability,
-        customers.predicted_clv,
+        case
+            when not customer_segments.is_profiling_objection then customers.churn_probability
+        end as churn_probability,
+        case
+            when not customer_segments.is_profiling_objection then customers.predicted_clv
+        end as predicted_clv,
 
         -- booleans
         customer_segments.has_ordered,
+        customer_segments.is_profiling_objection,
         customer_segments.is_outlier,
         customer_segments.is_merged,
         customer_segments.is_churned,

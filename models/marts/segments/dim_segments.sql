@@ -1,10 +1,14 @@
 {#-
     One row per segment of this build (docs block `dim_segments_grain`): the behavioural
-    segments of the model in use after merges, the rule-based no-purchase segment 0, and the
-    noise segment -1 when the algorithm marks noise. Size, value, risk, engagement,
-    behaviour and context figures are computed here in one pass over the customers (sums and
-    counts per segment; the CLV median is the only order statistic); names, descriptions,
-    actions, distinguishing features and rules come from int_segments_named.
+    segments of the model in use after merges, the rule-based no-purchase segment 0, the
+    noise segment -1 when the algorithm marks noise, and the placeholder segment -2 when
+    customers objected to profiling. Size, value, risk, engagement, behaviour and context
+    figures are computed here in one pass over the profiled customers (sums and counts per
+    segment; the CLV median is the only order statistic); names, descriptions, actions,
+    distinguishing features and rules come from int_segments_named. Segment -2 (docs block
+    `profiling_objection_segment`) only has its size: its texts come from the macro
+    `profiling_objection_segment`, every other figure is null, and its customers count in
+    the customer shares but in no other total.
 -#}
 
 {%- set churn_window_days = var('churn_window_days', 180) %}
@@ -13,6 +17,7 @@
 {%- set mix_names = ['rfm_segment', 'age_band', 'country', 'product_category'] %}
 {%- set no_purchase_segment_id = 0 %}
 {%- set noise_segment_id = -1 %}
+{%- set objection_segment = profiling_objection_segment() %}
 {%- set double_type = 'double precision' %}
 
 with
@@ -42,6 +47,7 @@ segment_names as (
 ),
 
 segmented_customers as (
+    -- the profiled customers: every figure below is over them only
     select
         customers.*,
         customer_segments.segment_id,
@@ -60,6 +66,7 @@ segmented_customers as (
         on customer_segments.customer_id = customer_sessions.customer_id
     left join customer_campaigns
         on customer_segments.customer_id = customer_campaigns.customer_id
+    where not customer_segments.is_profiling_objection
 ),
 
 segment_totals as (
@@ -182,12 +189,79 @@ segment_mixes as (
     group by 1
 ),
 
-overall_totals as (
+objection_totals as (
+    -- the placeholder segment -2: counted, never described
     select
-        sum(customer_count) as customer_count,
-        sum(ordering_customer_count) as ordering_customer_count,
-        sum(total_revenue) as total_revenue
+        {{ objection_segment.segment_id }} as segment_id,
+        max(model_version) as model_version,
+        max(as_of_date) as as_of_date,
+        count(*) as customer_count
+    from customer_segments
+    where is_profiling_objection
+    having count(*) > 0
+),
+
+segment_rows as (
+    select
+        segment_id,
+        model_version,
+        as_of_date,
+        customer_count
     from segment_totals
+    union all
+    select
+        segment_id,
+        model_version,
+        as_of_date,
+        customer_count
+    from objection_totals
+),
+
+segment_texts as (
+    select
+        segment_id,
+        segment_name,
+        segment_description,
+        auto_segment_name,
+        value_tier,
+        behaviour,
+        recommended_action,
+        owner,
+        distinguishing_features,
+        rule_text,
+        rule_coverage,
+        rule_precision,
+        rule_sample_rows,
+        is_overridden
+    from segment_names
+    union all
+    select
+        segment_id,
+        '{{ objection_segment.segment_name }}' as segment_name,
+        '{{ objection_segment.segment_description }}' as segment_description,
+        '{{ objection_segment.segment_name }}' as auto_segment_name,
+        cast(null as {{ dbt.type_string() }}) as value_tier,
+        cast(null as {{ dbt.type_string() }}) as behaviour,
+        '{{ objection_segment.recommended_action }}' as recommended_action,
+        cast(null as {{ dbt.type_string() }}) as owner,  -- noqa: RF04
+        cast(null as {{ dbt.type_string() }}) as distinguishing_features,
+        '{{ objection_segment.rule_text }}' as rule_text,
+        1.0 as rule_coverage,
+        1.0 as rule_precision,
+        cast(null as {{ dbt.type_int() }}) as rule_sample_rows,
+        false as is_overridden
+    from objection_totals
+),
+
+overall_totals as (
+    -- customers of every segment, -2 included; orders and revenue of the profiled ones
+    select
+        sum(segment_rows.customer_count) as customer_count,
+        sum(segment_totals.ordering_customer_count) as ordering_customer_count,
+        sum(segment_totals.total_revenue) as total_revenue
+    from segment_rows
+    left join segment_totals
+        on segment_rows.segment_id = segment_totals.segment_id
 ),
 
 segment_staleness as (
@@ -211,19 +285,19 @@ segment_staleness as (
 final as (
     select
         -- ids
-        segment_totals.segment_id,
-        segment_totals.model_version,
+        segment_rows.segment_id,
+        segment_rows.model_version,
 
         -- strings
-        segment_names.segment_name,
-        segment_names.segment_description,
-        segment_names.auto_segment_name,
-        segment_names.value_tier,
-        segment_names.behaviour,
-        segment_names.recommended_action,
-        segment_names.owner,
-        segment_names.distinguishing_features,
-        segment_names.rule_text,
+        segment_texts.segment_name,
+        segment_texts.segment_description,
+        segment_texts.auto_segment_name,
+        segment_texts.value_tier,
+        segment_texts.behaviour,
+        segment_texts.recommended_action,
+        segment_texts.owner,
+        segment_texts.distinguishing_features,
+        segment_texts.rule_text,
         segment_mixes.top_rfm_segment,
         segment_mixes.rfm_segment_mix,
         segment_mixes.top_age_band,
@@ -234,8 +308,8 @@ final as (
         segment_staleness.stale_reason,
 
         -- size
-        segment_totals.customer_count,
-        cast(segment_totals.customer_count * 1.0 / overall_totals.customer_count as {{ double_type }})
+        segment_rows.customer_count,
+        cast(segment_rows.customer_count * 1.0 / overall_totals.customer_count as {{ double_type }})
             as customer_share,
         segment_totals.ordering_customer_count,
         segment_totals.active_customer_count,
@@ -317,26 +391,29 @@ final as (
         cast(segment_mixes.top_country_share as {{ double_type }}) as top_country_share,
 
         -- rules
-        segment_names.rule_coverage,
-        segment_names.rule_precision,
-        segment_names.rule_sample_rows,
+        segment_texts.rule_coverage,
+        segment_texts.rule_precision,
+        segment_texts.rule_sample_rows,
 
         -- booleans
-        segment_totals.segment_id = {{ no_purchase_segment_id }} as is_no_purchase_segment,
-        segment_names.is_overridden,
+        segment_rows.segment_id = {{ no_purchase_segment_id }} as is_no_purchase_segment,
+        segment_rows.segment_id = {{ objection_segment.segment_id }} as is_profiling_objection_segment,
+        segment_texts.is_overridden,
         segment_staleness.stale_reason is not null as is_stale,
 
         -- dates
-        segment_totals.as_of_date
+        segment_rows.as_of_date
 
-    from segment_totals
+    from segment_rows
     cross join overall_totals
-    left join segment_names
-        on segment_totals.segment_id = segment_names.segment_id
+    left join segment_totals
+        on segment_rows.segment_id = segment_totals.segment_id
+    left join segment_texts
+        on segment_rows.segment_id = segment_texts.segment_id
     left join segment_mixes
-        on segment_totals.segment_id = segment_mixes.segment_id
+        on segment_rows.segment_id = segment_mixes.segment_id
     left join segment_staleness
-        on segment_totals.segment_id = segment_staleness.segment_id
+        on segment_rows.segment_id = segment_staleness.segment_id
 )
 
 select * from final

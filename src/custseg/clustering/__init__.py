@@ -30,11 +30,17 @@ from custseg.clustering.matching import (
 from custseg.clustering.model import (
     NOISE_LABEL,
     NOISE_SEGMENT_ID,
+    SINGLE_SEGMENT,
     Assignment,
     ClusterModel,
     FittedSegmentation,
 )
-from custseg.clustering.preprocess import PreprocessConfig, Preprocessor, fit_preprocessor
+from custseg.clustering.preprocess import (
+    NoUsableFeatureError,
+    PreprocessConfig,
+    Preprocessor,
+    fit_preprocessor,
+)
 from custseg.clustering.selection import (
     CandidateRecord,
     NoEligibleCandidateError,
@@ -43,6 +49,8 @@ from custseg.clustering.selection import (
     SelectionResult,
     composite_scores,
     fit_segmentation,
+    fit_single_segment,
+    minimum_fit_rows,
     records_frame,
     select_segmentation,
 )
@@ -50,11 +58,13 @@ from custseg.clustering.selection import (
 __all__ = [
     "NOISE_LABEL",
     "NOISE_SEGMENT_ID",
+    "SINGLE_SEGMENT",
     "Assignment",
     "CandidateRecord",
     "ClusterModel",
     "FittedSegmentation",
     "NoEligibleCandidateError",
+    "NoUsableFeatureError",
     "PreprocessConfig",
     "Preprocessor",
     "SegmentMapping",
@@ -65,8 +75,10 @@ __all__ = [
     "composite_scores",
     "fit_preprocessor",
     "fit_segmentation",
+    "fit_single_segment",
     "match_by_centroids",
     "match_by_overlap",
+    "minimum_fit_rows",
     "records_frame",
     "select_segmentation",
 ]

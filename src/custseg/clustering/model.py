@@ -17,6 +17,12 @@
   ``min_samples``-th nearest neighbour, the point itself included). Core points are capped at
   ``max_core_points`` by a deterministic sub-sample; the lookup is a KD-tree, so memory per
   batch is O(batch rows), not O(batch rows x core points).
+* ``single_segment``: the documented fallback when there is nothing to cluster (too few
+  customers, or no feature survived preprocessing; see
+  :func:`custseg.clustering.selection.fit_single_segment`). One cluster holds every row; its
+  centroid is the sample mean (possibly in a space with no columns). The score is the distance
+  to that centroid; no row is an outlier. It is not a candidate algorithm (not in
+  :data:`ALGORITHMS`): the search never selects it.
 
 Assignment of a row depends only on that row, so assigning batch by batch gives the same
 labels as assigning everything at once.
@@ -45,6 +51,7 @@ ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "agglomerative", "dbscan", "hdbs
 CENTROID_ALGORITHMS: tuple[str, ...] = ("kmeans", "agglomerative")
 DENSITY_ALGORITHMS: tuple[str, ...] = ("dbscan", "hdbscan")
 K_ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "agglomerative")
+SINGLE_SEGMENT = "single_segment"
 NOISE_LABEL = -1
 NOISE_SEGMENT_ID = -1
 FORMAT_VERSION = 1
@@ -71,7 +78,7 @@ class ClusterModel:
     """A fitted clustering in the preprocessed space (see the module docstring).
 
     Attributes:
-        algorithm: One of :data:`ALGORITHMS`.
+        algorithm: One of :data:`ALGORITHMS`, or :data:`SINGLE_SEGMENT` for the fallback.
         params: The parameters the model was fitted with (JSON-able).
         centroids: ``(k, d)``. Cluster centres: k-means centres, ward cluster means, gmm
             means, or for density algorithms the means of each cluster's core points.
@@ -96,11 +103,15 @@ class ClusterModel:
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHMS:
+        if self.algorithm not in (*ALGORITHMS, SINGLE_SEGMENT):
             raise ValueError(f"unknown algorithm {self.algorithm!r}")
-        self.centroids = np.asarray(self.centroids, dtype=np.float64).reshape(
-            -1, np.shape(self.centroids)[-1]
-        )
+        centroids = np.asarray(self.centroids, dtype=np.float64)
+        # a (k, 0) array (no columns) cannot be reshaped with -1; keep 2-d arrays as they are
+        if centroids.ndim != 2:
+            centroids = centroids.reshape(-1, centroids.shape[-1])
+        self.centroids = centroids
+        if self.algorithm == SINGLE_SEGMENT and self.n_clusters != 1:
+            raise ValueError("a single_segment model has exactly one centroid")
         if self.algorithm == "gmm" and (self.covariances is None or self.weights is None):
             raise ValueError("a gmm model needs covariances and weights")
         if self.algorithm in DENSITY_ALGORITHMS and (
@@ -146,6 +157,9 @@ class ClusterModel:
         return logsumexp(self._gmm_weighted_log_prob(np.asarray(x, dtype=np.float64)), axis=1)
 
     def _assign_chunk(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.algorithm == SINGLE_SEGMENT:
+            distance = np.sqrt(np.sum(np.square(x - self.centroids[0]), axis=1))
+            return np.zeros(len(x), dtype=np.int64), distance, np.zeros(len(x), dtype=bool)
         if self.algorithm in CENTROID_ALGORITHMS:
             labels, distance = nearest_centroid(x, self.centroids)
             if self.outlier_thresholds is None:

@@ -25,6 +25,11 @@ The pipeline, in this order:
    (0, 1) (smallest number of components whose cumulative explained variance exceeds it),
    fitted with ``svd_solver="full"`` so the result is deterministic.
 
+When every column is dropped, :func:`fit_preprocessor` raises :class:`NoUsableFeatureError`
+(with the dropped columns and reasons), unless ``allow_no_columns`` is set: then it returns a
+preprocessor with no output columns, whose :meth:`Preprocessor.transform` gives an ``(n, 0)``
+array (the single-segment fallback model uses it; see :mod:`custseg.clustering.selection`).
+
 A fitted :class:`Preprocessor` is a frozen value object. ``to_dict`` returns plain JSON-able
 Python types and ``from_dict(to_dict())`` transforms bit-for-bit identically.
 """
@@ -159,6 +164,22 @@ class DroppedColumn:
     def to_dict(self) -> dict[str, str]:
         """JSON-able representation."""
         return {"column": self.column, "reason": self.reason, "detail": self.detail}
+
+
+class NoUsableFeatureError(ValueError):
+    """Preprocessing dropped every column (``dropped`` says which and why)."""
+
+    def __init__(self, message: str, dropped: Sequence[DroppedColumn]) -> None:
+        super().__init__(message)
+        self.dropped = tuple(dropped)
+
+
+def describe_dropped(dropped: Sequence[DroppedColumn]) -> str:
+    """``reason: column, column; reason: column`` for a log line, in first-seen order."""
+    by_reason: dict[str, list[str]] = {}
+    for column in dropped:
+        by_reason.setdefault(column.reason, []).append(column.column)
+    return "; ".join(f"{reason}: {', '.join(columns)}" for reason, columns in by_reason.items())
 
 
 @dataclass(frozen=True)
@@ -323,7 +344,9 @@ class Preprocessor:
         )
 
 
-def fit_preprocessor(sample: pd.DataFrame, config: PreprocessConfig) -> Preprocessor:
+def fit_preprocessor(
+    sample: pd.DataFrame, config: PreprocessConfig, *, allow_no_columns: bool = False
+) -> Preprocessor:
     """Fit the preprocessing pipeline on a sample.
 
     Args:
@@ -331,14 +354,18 @@ def fit_preprocessor(sample: pd.DataFrame, config: PreprocessConfig) -> Preproce
             key by the caller; the result does not depend on row order except through floating
             point summation order.
         config: What to do.
+        allow_no_columns: Return a preprocessor without output columns (instead of raising)
+            when the sample is empty or every column gets dropped. No scaling and no PCA are
+            fitted then.
 
     Returns:
         A fitted :class:`Preprocessor`.
 
     Raises:
-        ValueError: If the sample is empty or every column gets dropped.
+        ValueError: If the sample is empty (unless ``allow_no_columns``).
+        NoUsableFeatureError: If every column gets dropped (unless ``allow_no_columns``).
     """
-    if len(sample) == 0:
+    if len(sample) == 0 and not allow_no_columns:
         raise ValueError("cannot fit the preprocessor on an empty sample")
     raw = _extract(sample, config.features)
     clip_lower: dict[str, float | None] = {}
@@ -429,17 +456,24 @@ def fit_preprocessor(sample: pd.DataFrame, config: PreprocessConfig) -> Preproce
         kept = [candidates[a] for a in kept_local]
     else:
         kept = candidates
-    if not kept:
-        raise ValueError("every feature was dropped by preprocessing; nothing left to cluster")
+    if not kept and not allow_no_columns:
+        raise NoUsableFeatureError(
+            "every feature was dropped by preprocessing; nothing left to cluster "
+            f"({describe_dropped(dropped)})",
+            dropped,
+        )
 
     matrix = base[:, kept]
-    center, scale = _fit_scaler(matrix, config.scaler)
-    is_indicator = np.array([names[i].startswith(INDICATOR_PREFIX) for i in kept])
+    if kept:
+        center, scale = _fit_scaler(matrix, config.scaler)
+    else:
+        center, scale = np.empty(0), np.empty(0)
+    is_indicator = np.array([names[i].startswith(INDICATOR_PREFIX) for i in kept], dtype=bool)
     center[is_indicator], scale[is_indicator] = 0.0, 1.0
     scaled = (matrix - center) / scale
 
     pca_mean = pca_components = pca_ratio = None
-    if config.pca_components is not None:
+    if config.pca_components is not None and kept:
         n_components: int | float = config.pca_components
         if isinstance(n_components, int):
             n_components = min(n_components, scaled.shape[1], scaled.shape[0])

@@ -49,6 +49,13 @@ Selection: the eligible candidate with the highest composite (ties: earliest eva
 none of them is eligible the matching candidate with the best silhouette is selected anyway and
 ``SelectionResult.note`` says so. Without pins and with no eligible candidate,
 :class:`NoEligibleCandidateError` is raised (it carries the records).
+
+Nothing to cluster: the search needs at least :func:`minimum_fit_rows` rows (10, and two per
+cluster of the smallest k). When a caller has fewer, or preprocessing drops every column
+(:class:`~custseg.clustering.preprocess.NoUsableFeatureError`), it can fit the documented
+trivial model instead with :func:`fit_single_segment`: one segment holding every row, one
+candidate record (algorithm ``single_segment``, metrics null, ineligible with the reason) and
+the reason as the selection note.
 """
 
 from __future__ import annotations
@@ -92,6 +99,7 @@ from custseg.clustering.model import (
     DENSITY_ALGORITHMS,
     K_ALGORITHMS,
     NOISE_LABEL,
+    SINGLE_SEGMENT,
     ClusterModel,
     FittedSegmentation,
     default_segment_ids,
@@ -99,6 +107,9 @@ from custseg.clustering.model import (
 from custseg.clustering.preprocess import PreprocessConfig, Preprocessor, fit_preprocessor
 
 Progress = Callable[[str], None]
+
+# The candidate search refuses fewer rows than this (its metrics need a few rows per cluster).
+MIN_SEARCH_ROWS = 10
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "silhouette": 0.25,
@@ -337,8 +348,8 @@ def select_segmentation(
 def _select(x: np.ndarray, config: SelectionConfig, progress: Progress | None) -> SelectionResult:
     say = progress or (lambda _message: None)
     x = np.ascontiguousarray(x, dtype=np.float64)
-    if x.ndim != 2 or len(x) < 10:
-        raise ValueError("x must be a 2-d array with at least 10 rows")
+    if x.ndim != 2 or len(x) < MIN_SEARCH_ROWS:
+        raise ValueError(f"x must be a 2-d array with at least {MIN_SEARCH_ROWS} rows")
     if not np.isfinite(x).all():
         raise ValueError("x contains non-finite values; preprocess first")
     n = len(x)
@@ -687,6 +698,87 @@ def fit_segmentation(
         },
     )
     return SegmentationFit(segmentation, selection, (int(x.shape[0]), int(x.shape[1])))
+
+
+def minimum_fit_rows(config: SelectionConfig | None = None) -> int:
+    """Fewest sample rows the candidate search accepts for ``config``.
+
+    :data:`MIN_SEARCH_ROWS`, and at least two rows per cluster of the smallest k that can be
+    selected (the pinned k, else the smallest of ``k_values``).
+    """
+    config = config or SelectionConfig()
+    smallest_k = config.pinned_n_clusters or min(config.k_values, default=2)
+    return max(MIN_SEARCH_ROWS, 2 * int(smallest_k))
+
+
+def fit_single_segment(
+    sample: pd.DataFrame,
+    preprocess_config: PreprocessConfig,
+    reason: str,
+    *,
+    progress: Progress | None = None,
+) -> SegmentationFit:
+    """The documented trivial model: one segment holding every row.
+
+    For when there is nothing to cluster: fewer sample rows than the search needs, or no
+    feature survives preprocessing. The preprocessing is fitted as usual (it may keep no
+    column at all); the single centroid is the mean of the preprocessed sample, so
+    ``distance_to_centroid`` still says how typical a row is. Its one candidate record has
+    algorithm ``single_segment``, one cluster, no metrics, ``is_eligible`` false with
+    ``reason`` (no guard can pass with one segment), and is selected; ``reason`` is also the
+    selection note.
+
+    Args:
+        sample: Sample rows (sorted by key), possibly none.
+        preprocess_config: Preprocessing configuration.
+        reason: Why there is nothing to cluster (one sentence, for the log and the tables).
+        progress: Optional logging callback.
+    """
+    say = progress or (lambda _message: None)
+    started = time.perf_counter()
+    preprocessor = fit_preprocessor(sample, preprocess_config, allow_no_columns=True)
+    x = preprocessor.transform(sample)
+    n_rows, n_columns = int(x.shape[0]), int(x.shape[1])
+    centroid = x.mean(axis=0) if n_rows else np.zeros(n_columns)
+    params = {"n_clusters": 1}
+    model = ClusterModel(SINGLE_SEGMENT, params=dict(params), centroids=centroid[None, :])
+    labels = np.zeros(n_rows, dtype=np.int64)
+    note = f"single-segment fallback: {reason}"
+    record = CandidateRecord(
+        algorithm=SINGLE_SEGMENT,
+        n_clusters=1,
+        params=params,
+        silhouette=None,
+        davies_bouldin=None,
+        calinski_harabasz=None,
+        dunn_index=None,
+        gap_statistic=None,
+        inertia=None,
+        stability=None,
+        composite_score=None,
+        is_eligible=False,
+        ineligible_reason=note,
+        is_selected=True,
+        elapsed_seconds=time.perf_counter() - started,
+        min_segment_share=1.0 if n_rows else None,
+        max_segment_share=1.0 if n_rows else None,
+    )
+    selection = SelectionResult(
+        records=[record], selected_index=0, model=model, labels=labels, elbow_k={}, note=note
+    )
+    say(f"{note}; every customer is in one segment ({n_rows} rows x {n_columns} columns)")
+    segmentation = FittedSegmentation(
+        preprocessor=preprocessor,
+        cluster_model=model,
+        segment_ids=default_segment_ids(1),
+        metadata={
+            "selected": record.to_dict(),
+            "elbow_k": {},
+            "note": note,
+            "n_sample_rows": n_rows,
+        },
+    )
+    return SegmentationFit(segmentation, selection, (n_rows, n_columns))
 
 
 def records_frame(records: Sequence[CandidateRecord]) -> pd.DataFrame:

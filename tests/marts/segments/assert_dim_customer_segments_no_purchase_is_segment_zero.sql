@@ -1,4 +1,6 @@
--- Segment 0 ("No purchase yet") holds exactly the customers without a completed order.
+-- Segment 0 ("No purchase yet") holds exactly the customers without a completed order who
+-- did not object to profiling: an objector without an order is in segment -2 (docs block
+-- `profiling_objection_segment`).
 
 with
 
@@ -9,6 +11,7 @@ customer_segments as (
 select
     customer_id,
     segment_id,
-    has_ordered
+    has_ordered,
+    is_profiling_objection
 from customer_segments
-where (segment_id = 0) = has_ordered
+where (segment_id = 0) <> (not has_ordered and not is_profiling_objection)

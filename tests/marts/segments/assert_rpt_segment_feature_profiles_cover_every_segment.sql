@@ -1,4 +1,5 @@
--- Every segment of dim_segments is profiled on the same features.
+-- Every segment of dim_segments is profiled on the same features, except the placeholder
+-- segment -2 (customers who objected to profiling), which has no profile at all.
 
 with
 
@@ -18,11 +19,12 @@ features as (
 feature_counts as (
     select
         segments.segment_id,
+        segments.is_profiling_objection_segment,
         count(profiles.feature) as feature_count
     from segments
     left join profiles
         on segments.segment_id = profiles.segment_id
-    group by 1
+    group by 1, 2
 )
 
 select
@@ -31,4 +33,6 @@ select
     features.feature_count as expected_feature_count
 from feature_counts
 cross join features
-where feature_counts.feature_count != features.feature_count
+where
+    feature_counts.feature_count
+    != case when feature_counts.is_profiling_objection_segment then 0 else features.feature_count end

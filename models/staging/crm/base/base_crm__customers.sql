@@ -5,6 +5,11 @@
     with personal data masked for the BI-facing one.
 -#}
 
+{#- Rows rejected as "future" are rechecked on every build (materialization cached_table). -#}
+{{ config(
+    cache_recheck="(reject_reason = 'future_timestamp' and not (coalesce(updated_at > __run_started_at__, false) or coalesce(signup_at > __run_started_at__, false))) or (reject_reason = 'out_of_range' and birth_date >= cast('1900-01-01' as date) and birth_date <= cast(__run_started_at__ as date))"
+) }}
+
 {%- set raw_columns = [
     'customer_id', 'email', 'first_name', 'last_name', 'phone', 'country_code', 'city',
     'birth_date', 'signup_at', 'marketing_opt_in', 'updated_at',
@@ -13,15 +18,15 @@
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('crm', 'crm_customers')) }}
 ),
 
-country_codes as (
+country_codes as {{ cte_not_materialized() }} (
     select * from {{ ref('country_codes') }}
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -58,7 +63,7 @@ parsed as (
     from source
 ),
 
-looked_up as (
+looked_up as {{ cte_not_materialized() }} (
     select
         parsed.*,
         coalesce(country_codes.country_code, 'unknown') as country_code,
@@ -70,7 +75,7 @@ looked_up as (
         on parsed.country_code_cleaned = country_codes.country_code
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case
@@ -86,7 +91,7 @@ validated as (
     from looked_up
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['customer_id', 'updated_at'],
@@ -95,7 +100,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         {{ dbt.concat(['customer_id', "'|'", dbt.cast('updated_at', dbt.type_string())]) }}

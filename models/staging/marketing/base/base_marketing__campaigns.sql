@@ -1,22 +1,27 @@
 {#- Validation step for raw marketing_campaigns. Cost is converted to the reporting currency at the start date. -#}
 
+{#- Rows rejected as "future" are rechecked on every build (materialization cached_table). -#}
+{{ config(
+    cache_recheck="reject_reason = 'future_timestamp' and started_at <= __run_started_at__"
+) }}
+
 {%- set raw_columns = ['campaign_id', 'campaign_name', 'channel', 'started_at', 'cost', 'currency'] %}
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('marketing', 'marketing_campaigns')) }}
 ),
 
-fx_rates as (
+fx_rates as {{ cte_not_materialized() }} (
     select * from {{ ref('fx_rates') }}
 ),
 
-fx_rates_to_reporting as (
+fx_rates_to_reporting as {{ cte_not_materialized() }} (
     {{ fx_rates_to_reporting('fx_rates') }}
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -50,7 +55,7 @@ parsed as (
     from source
 ),
 
-converted as (
+converted as {{ cte_not_materialized() }} (
     select
         parsed.*,
         fx_rates_to_reporting.rate_to_reporting,
@@ -65,7 +70,7 @@ converted as (
             and cast(parsed.started_at as date) < fx_rates_to_reporting.valid_to
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case
@@ -79,7 +84,7 @@ validated as (
     from converted
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['campaign_id'],
@@ -87,7 +92,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         campaign_id,

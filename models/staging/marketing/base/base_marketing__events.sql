@@ -3,28 +3,33 @@
     campaign, customer, canonical event type and time; rows equal on it are duplicates.
 -#}
 
+{#- Rows rejected as "future" are rechecked on every build (materialization cached_table). -#}
+{{ config(
+    cache_recheck="reject_reason = 'future_timestamp' and event_at <= __run_started_at__"
+) }}
+
 {%- set raw_columns = ['campaign_id', 'customer_id', 'event_type', 'event_at'] %}
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('marketing', 'marketing_events')) }}
 ),
 
-event_types as (
+event_types as {{ cte_not_materialized() }} (
     select * from {{ ref('map_marketing_event_types') }}
 ),
 
-validated_campaigns as (
+validated_campaigns as {{ cte_not_materialized() }} (
     select * from {{ ref('base_marketing__campaigns') }}
 ),
 
-staged_campaigns as (
+staged_campaigns as {{ cte_not_materialized() }} (
     select campaign_id from validated_campaigns
     where reject_reason is null
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -50,7 +55,7 @@ parsed as (
     from source
 ),
 
-looked_up as (
+looked_up as {{ cte_not_materialized() }} (
     select
         parsed.*,
         coalesce(event_types.event_type, 'unknown') as event_type,
@@ -62,7 +67,7 @@ looked_up as (
         on parsed.campaign_id = staged_campaigns.campaign_id
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case
@@ -74,7 +79,7 @@ validated as (
     from looked_up
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['campaign_id', 'customer_id', 'event_type', 'event_at'],
@@ -82,7 +87,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         {{ dbt.concat([

@@ -14,11 +14,11 @@
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('privacy', 'suppression_list')) }}
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -44,14 +44,14 @@ parsed as (
     from source
 ),
 
-mapped as (
+mapped as {{ cte_not_materialized() }} (
     select
         *,
         coalesce(reason_source_value in ({{ reason_list }}), false) as is_reason_known
     from parsed
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case when is_reason_known then reason_source_value else 'suppress_marketing' end as reason,
@@ -59,7 +59,7 @@ validated as (
     from mapped
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['customer_id', 'email', 'reason'],
@@ -67,7 +67,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         customer_id,

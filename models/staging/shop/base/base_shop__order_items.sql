@@ -7,15 +7,15 @@
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('shop', 'shop_order_items')) }}
 ),
 
-validated_orders as (
+validated_orders as {{ cte_not_materialized() }} (
     select * from {{ ref('base_shop__orders') }}
 ),
 
-staged_orders as (
+staged_orders as {{ cte_not_materialized() }} (
     select
         order_id,
         rate_to_reporting
@@ -23,7 +23,7 @@ staged_orders as (
     where reject_reason is null
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -50,7 +50,7 @@ parsed as (
     from source
 ),
 
-joined as (
+joined as {{ cte_not_materialized() }} (
     select
         parsed.*,
         staged_orders.order_id is not null as has_staged_order,
@@ -61,7 +61,7 @@ joined as (
         on parsed.order_id = staged_orders.order_id
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case
@@ -74,7 +74,7 @@ validated as (
     from joined
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['order_id', 'product_id'],
@@ -82,7 +82,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         {{ dbt.concat(['order_id', "'|'", 'product_id']) }} as order_item_id,

@@ -4,6 +4,11 @@
     `reject_reason`). stg_shop__orders keeps the rows without a reason.
 -#}
 
+{#- Rows rejected as "future" are rechecked on every build (materialization cached_table). -#}
+{{ config(
+    cache_recheck="reject_reason = 'future_timestamp' and ordered_at <= __run_started_at__"
+) }}
+
 {%- set raw_columns = [
     'order_id', 'customer_id', 'ordered_at', 'status', 'currency',
     'order_total', 'discount_total', 'sales_channel',
@@ -11,24 +16,24 @@
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('shop', 'shop_orders')) }}
 ),
 
-order_statuses as (
+order_statuses as {{ cte_not_materialized() }} (
     select * from {{ ref('map_order_statuses') }}
 ),
 
-fx_rates as (
+fx_rates as {{ cte_not_materialized() }} (
     select * from {{ ref('fx_rates') }}
 ),
 
-fx_rates_to_reporting as (
+fx_rates_to_reporting as {{ cte_not_materialized() }} (
     -- Rate of every currency to the reporting currency, valid from its date until the next.
     {{ fx_rates_to_reporting('fx_rates') }}
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -63,7 +68,7 @@ parsed as (
     from source
 ),
 
-converted as (
+converted as {{ cte_not_materialized() }} (
     select
         parsed.*,
         coalesce(order_statuses.order_status, 'unknown') as order_status,
@@ -83,7 +88,7 @@ converted as (
             and cast(parsed.ordered_at as date) < fx_rates_to_reporting.valid_to
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case
@@ -98,7 +103,7 @@ validated as (
     from converted
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['order_id'],
@@ -107,7 +112,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         order_id,

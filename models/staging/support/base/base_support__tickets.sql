@@ -1,5 +1,10 @@
 {#- Validation step for raw support_tickets. Topics map through seed map_ticket_topics, which flags complaints. -#}
 
+{#- Rows rejected as "future" are rechecked on every build (materialization cached_table). -#}
+{{ config(
+    cache_recheck="reject_reason = 'future_timestamp' and created_at <= __run_started_at__"
+) }}
+
 {%- set raw_columns = [
     'ticket_id', 'customer_id', 'created_at', 'resolved_at', 'channel', 'topic',
     'satisfaction_score',
@@ -7,15 +12,15 @@
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('support', 'support_tickets')) }}
 ),
 
-ticket_topics as (
+ticket_topics as {{ cte_not_materialized() }} (
     select * from {{ ref('map_ticket_topics') }}
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -48,7 +53,7 @@ parsed as (
     from source
 ),
 
-mapped as (
+mapped as {{ cte_not_materialized() }} (
     select
         parsed.*,
         coalesce(ticket_topics.topic, 'unknown') as topic,
@@ -58,7 +63,7 @@ mapped as (
         on parsed.topic_source_value = ticket_topics.source_value
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case
@@ -73,7 +78,7 @@ validated as (
     from mapped
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['ticket_id'],
@@ -82,7 +87,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         ticket_id,

@@ -4,6 +4,11 @@
     reject reason.
 -#}
 
+{#- Rows rejected as "future" are rechecked on every build (materialization cached_table). -#}
+{{ config(
+    cache_recheck="reject_reason = 'future_timestamp' and event_at <= __run_started_at__"
+) }}
+
 {%- set raw_columns = [
     'event_id', 'anonymous_id', 'customer_id', 'event_at', 'event_type', 'traffic_source',
     'device_type',
@@ -11,23 +16,23 @@
 
 with
 
-source as (
+source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('web', 'web_events')) }}
 ),
 
-event_types as (
+event_types as {{ cte_not_materialized() }} (
     select * from {{ ref('map_web_event_types') }}
 ),
 
-traffic_sources as (
+traffic_sources as {{ cte_not_materialized() }} (
     select * from {{ ref('map_traffic_sources') }}
 ),
 
-device_types as (
+device_types as {{ cte_not_materialized() }} (
     select * from {{ ref('map_device_types') }}
 ),
 
-parsed as (
+parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
@@ -57,7 +62,7 @@ parsed as (
     from source
 ),
 
-mapped as (
+mapped as {{ cte_not_materialized() }} (
     select
         parsed.*,
         coalesce(event_types.event_type, 'unknown') as event_type,
@@ -74,7 +79,7 @@ mapped as (
         on parsed.device_type_source_value = device_types.source_value
 ),
 
-validated as (
+validated as {{ cte_not_materialized() }} (
     select
         *,
         case
@@ -85,7 +90,7 @@ validated as (
     from mapped
 ),
 
-deduplicated as (
+deduplicated as {{ cte_not_materialized() }} (
     {{ rank_row_versions(
         relation='validated',
         key_columns=['event_id'],
@@ -94,7 +99,7 @@ deduplicated as (
     ) }}
 ),
 
-final as (
+final as {{ cte_not_materialized() }} (
     select
         -- ids
         event_id,
