@@ -46,7 +46,7 @@ lint: install ## ruff, sqlfluff and dbt-score
 	$(BIN)/dbt-score lint --fail-project-under 9.0 --fail-any-item-under 5.0
 
 test-python: install ## pytest only (includes the end-to-end dbt builds)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test: lint test-python ## Every test: lint, metadata, pytest (unit + end-to-end dbt builds)
 
