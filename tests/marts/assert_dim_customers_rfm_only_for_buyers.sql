@@ -1,5 +1,5 @@
 -- A customer has RFM scores and a segment exactly when they have a completed order
--- before the as-of date (has_ordered), and then all four.
+-- before the as-of date (has_ordered) and did not object to profiling, and then all four.
 with
 
 dim_customers as (
@@ -9,6 +9,7 @@ dim_customers as (
 select
     customer_id,
     has_ordered,
+    is_profiling_objection,
     rfm_recency_score,
     rfm_frequency_score,
     rfm_monetary_score,
@@ -17,6 +18,7 @@ from dim_customers
 where
     (
         has_ordered
+        and not is_profiling_objection
         and (
             rfm_recency_score is null
             or rfm_frequency_score is null
@@ -25,12 +27,12 @@ where
         )
     )
     or (
-        not has_ordered
+        not (has_ordered and not is_profiling_objection)
         and (
             rfm_recency_score is not null
             or rfm_frequency_score is not null
             or rfm_monetary_score is not null
             or rfm_segment is not null
-            or order_count > 0
+            or (not has_ordered and order_count > 0)
         )
     )

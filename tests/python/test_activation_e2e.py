@@ -429,6 +429,23 @@ def test_objectors_are_not_clustered_but_have_segment_minus_two(
         clustered = set(frame(world, f"select customer_id from {relation}")["customer_id"])
         assert clustered == buyers - objectors, relation
 
+    # dim_customers keeps their facts but no profile
+    profiles = frame(world, "select * from marts.dim_customers")
+    objecting = profiles[profiles["customer_id"].isin(known)]
+    assert objecting["is_profiling_objection"].all()
+    assert not profiles.loc[~profiles["customer_id"].isin(known), "is_profiling_objection"].any()
+    for column in (
+        "rfm_recency_score",
+        "rfm_frequency_score",
+        "rfm_monetary_score",
+        "rfm_cell",
+        "rfm_segment",
+        "churn_probability",
+        "predicted_clv",
+    ):
+        assert objecting[column].isna().all(), column
+    assert (objecting.loc[objecting["has_ordered"], "order_count"] > 0).all()
+
     # exactly one segment each: -2, without RFM segment, churn probability or CLV
     segments = frame(world, "select * from marts.dim_customer_segments")
     assert len(segments) == len(customers)

@@ -5,6 +5,9 @@
     details are in the restricted dim_customer_contacts. A source that is missing or has
     nothing for a customer gives 0 for counts, false for flags, `unknown` for country and
     age band, and null for values that cannot be derived (docs block `missing_feature_values`).
+    Customers who objected to profiling (`is_profiling_objection`) keep their facts but get
+    no profile: RFM scores and segment, churn probability and predicted CLV are null (docs
+    block `profiling_objection_segment`).
 -#}
 
 {%- set sales_channels = ['web', 'app', 'store', 'marketplace', 'other'] %}
@@ -29,12 +32,33 @@ customer_orders as (
     select * from {{ ref('int_customers_orders_aggregated') }}
 ),
 
-customer_rfm as (
+profiling_objections as (
+    select * from {{ ref('int_profiling_objections') }}
+),
+
+customer_rfm_scored as (
     select * from {{ ref('int_customers_rfm_scored') }}
 ),
 
-customer_clv as (
+customer_clv_predicted as (
     select * from {{ ref('int_customers_clv_predicted') }}
+),
+
+-- RFM, churn and CLV are a profile: none for customers who objected to profiling
+customer_rfm as (
+    select customer_rfm_scored.*
+    from customer_rfm_scored
+    left join profiling_objections
+        on customer_rfm_scored.customer_id = profiling_objections.customer_id
+    where profiling_objections.customer_id is null
+),
+
+customer_clv as (
+    select customer_clv_predicted.*
+    from customer_clv_predicted
+    left join profiling_objections
+        on customer_clv_predicted.customer_id = profiling_objections.customer_id
+    where profiling_objections.customer_id is null
 ),
 
 customer_products as (
@@ -77,6 +101,7 @@ final as (
         coalesce(customer_profiles.age_band, 'unknown') as age_band,
         customer_profiles.customer_id is not null as has_crm_profile,
         coalesce(customer_profiles.is_marketing_opt_in, false) as is_marketing_opt_in,
+        profiling_objections.customer_id is not null as is_profiling_objection,
 
         -- order history (completed orders)
         coalesce(customer_orders.has_ordered, false) as has_ordered,
@@ -177,6 +202,8 @@ final as (
         on known_customers.customer_id = customer_tickets.customer_id
     left join customer_campaigns
         on known_customers.customer_id = customer_campaigns.customer_id
+    left join profiling_objections
+        on known_customers.customer_id = profiling_objections.customer_id
 )
 
 select * from final
