@@ -64,35 +64,11 @@ scored as (
         monetary_cut_points.rfm_score as rfm_monetary_score
     from rfm_values
     left join recency_cut_points
-        on
-            (
-                recency_cut_points.lower_bound is null
-                or rfm_values.recency_value > recency_cut_points.lower_bound
-            )
-            and (
-                recency_cut_points.upper_bound is null
-                or rfm_values.recency_value <= recency_cut_points.upper_bound
-            )
+        on {{ in_rfm_interval('rfm_values.recency_value', 'recency_cut_points') }}
     left join frequency_cut_points
-        on
-            (
-                frequency_cut_points.lower_bound is null
-                or rfm_values.frequency_value > frequency_cut_points.lower_bound
-            )
-            and (
-                frequency_cut_points.upper_bound is null
-                or rfm_values.frequency_value <= frequency_cut_points.upper_bound
-            )
+        on {{ in_rfm_interval('rfm_values.frequency_value', 'frequency_cut_points') }}
     left join monetary_cut_points
-        on
-            (
-                monetary_cut_points.lower_bound is null
-                or rfm_values.monetary_value > monetary_cut_points.lower_bound
-            )
-            and (
-                monetary_cut_points.upper_bound is null
-                or rfm_values.monetary_value <= monetary_cut_points.upper_bound
-            )
+        on {{ in_rfm_interval('rfm_values.monetary_value', 'monetary_cut_points') }}
 ),
 
 segment_matches as (
