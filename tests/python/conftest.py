@@ -76,9 +76,9 @@ def run_dbt(
         "MART_EXPORT_DIR": str(work_dir / "exports" / "marts"),
         "EXPORT_DIR": str(work_dir / "exports" / "activation"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        # The profile's default is one dbt thread (safe at a million customers); the small
-        # generated worlds of the tests build faster with two, and that also exercises
-        # models running at the same time.
+        # The profile's default is one dbt thread (safe at a million customers). The tests
+        # use two so that models also run at the same time (for example two cached_table
+        # models writing their fingerprints).
         "SEGMENTS_DBT_THREADS": os.environ.get("SEGMENTS_DBT_THREADS", "2"),
     }
     result = subprocess.run(
