@@ -10,8 +10,9 @@
       and the list of raw files, all count);
     - size and modification time of every raw file the SQL reads (`read_csv('…')`,
       `read_parquet('…')`), and the md5 of its content when it is at most 64 MB;
-    - the content of every seed it refs, and the stored fingerprint of every model it refs
-      (a model without one forces a rebuild).
+    - the content of every seed it refs, and the stored fingerprint and build time of every
+      model it refs (a model without one forces a rebuild; an upstream table that was
+      rebuilt, even to the same fingerprint, rebuilds this one).
 
     Rows rejected as `future_timestamp` depend on the run's start time, so a model can name,
     in config `cache_recheck`, a condition over its own rows with the placeholder
@@ -94,7 +95,9 @@
             ) -%}
             {%- do parts.append(unique_id ~ '|' ~ content.rows[0][0]) -%}
         {%- else -%}
-            {%- set upstream = cached_table_stored_fingerprint(relation) -%}
+            {#- With its build time: an upstream table rebuilt by a recheck keeps its
+                fingerprint but may have new content. -#}
+            {%- set upstream = cached_table_stored_fingerprint(relation, with_build_time=true) -%}
             {%- do parts.append(unique_id ~ '|' ~ (upstream or ('unknown at ' ~ run_started_at))) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -110,7 +113,7 @@
 {%- endmacro %}
 
 
-{% macro cached_table_stored_fingerprint(relation) -%}
+{% macro cached_table_stored_fingerprint(relation, with_build_time=false) -%}
     {%- set registry = cached_table_registry(relation) -%}
     {#- Asked of the catalog, not dbt's relation cache: the registry is created mid-run. -#}
     {%- set exists = run_query(
@@ -120,8 +123,9 @@
     {%- if exists.rows[0][0] == 0 -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set value = "fingerprint || '@' || cast(built_at as varchar)" if with_build_time else 'fingerprint' -%}
     {%- set result = run_query(
-        'select fingerprint from ' ~ registry ~ " where relation_name = '" ~ relation.identifier ~ "'"
+        'select ' ~ value ~ ' from ' ~ registry ~ " where relation_name = '" ~ relation.identifier ~ "'"
     ) -%}
     {{ return(result.rows[0][0] if result.rows | length > 0 else none) }}
 {%- endmacro %}
