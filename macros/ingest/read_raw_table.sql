@@ -68,6 +68,11 @@
             {%- elif column.is_optional -%}
                 {%- do expressions.append('cast(null as varchar) as ' ~ column.name) -%}
             {%- else -%}
+                {%- if file.format == 'csv' and present | length == 1 -%}
+                    {#- The sniffer found one column: usually rows with more or fewer fields
+                        than the header. Say which rows, not just that a column is missing. -#}
+                    {{ raise_ragged_csv_error(contract.name, file.path, quoted_path) }}
+                {%- endif -%}
                 {{ exceptions.raise_compiler_error(
                     "Raw table '" ~ contract.name ~ "', file '" ~ file.path
                     ~ "': required column '" ~ column.name ~ "' is missing. Columns found: "
@@ -84,4 +89,35 @@
     {%- endfor -%}
     {#- row_number() over () streams in file order on DuckDB, so it is the row within the file. -#}
     {{ selects | join('\nunion all\n') }}
+{%- endmacro %}
+
+
+{#-
+    Raised when DuckDB's CSV sniffer reads a file's header as one column. Reads the file again
+    with `null_padding` (short rows padded, extra fields in extra columns) and names the first
+    lines that have more fields than the header; when there are none, the file probably has
+    rows with fewer fields, or a delimiter other than the header's.
+-#}
+{% macro raise_ragged_csv_error(table_name, path, quoted_path) -%}
+    {%- set reader = "read_csv('" ~ quoted_path ~ "', header = true, all_varchar = true, null_padding = true)" -%}
+    {%- set columns = run_query('describe select * from ' ~ reader).columns[0].values() -%}
+    {%- set message = "Raw table '" ~ table_name ~ "', file '" ~ path
+        ~ "': DuckDB could not split the header into columns, because rows have a different "
+        ~ "number of fields than the header" -%}
+    {%- set extra = [] -%}
+    {%- for name in columns -%}
+        {%- if modules.re.match('^column[0-9]+$', name) -%}{%- do extra.append('"' ~ name ~ '"') -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if extra | length > 0 and extra | length < columns | length -%}
+        {%- set lines = run_query(
+            'select line_number from (select row_number() over () + 1 as line_number, '
+            ~ extra | join(', ') ~ ' from ' ~ reader ~ ') where '
+            ~ extra | join(' is not null or ') ~ ' is not null order by line_number limit 5'
+        ).columns[0].values() -%}
+        {%- set message = message ~ " (" ~ (columns | length - extra | length) ~ " columns). Lines with more fields: "
+            ~ (lines | join(', ')) ~ " (line 1 is the header)" -%}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error(
+        message ~ ". Fix or remove those rows, or quote fields that contain the delimiter."
+    ) }}
 {%- endmacro %}
