@@ -47,10 +47,9 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def keep_run_results(work: Path, customers: int, label: str, top: int = 12) -> dict:
     """Copy dbt's run_results.json aside and return the slowest nodes with their seconds."""
-    source = work / f"target_{customers}" / "run_results.json"
-    kept = work / f"run_results_{customers}_{label}.json"
-    kept.write_text(source.read_text())
-    results = json.loads(kept.read_text())["results"]
+    text = (work / f"target_{customers}" / "run_results.json").read_text()
+    (work / f"run_results_{customers}_{label}.json").write_text(text)
+    results = json.loads(text)["results"]
     results.sort(key=lambda r: -r["execution_time"])
     return {
         r["unique_id"].split(".")[-1][:60]: round(r["execution_time"], 1) for r in results[:top]

@@ -9,53 +9,26 @@
 
 with
 
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
-),
-
 segment_history as (
     select * from {{ ref('fct_segment_history') }}
 ),
 
-history_until_as_of as (
-    select segment_history.*
-    from segment_history
-    cross join as_of
-    where segment_history.as_of_date <= as_of.as_of_date
-),
-
-runs as (
-    select
-        as_of_date,
-        model_version,
-        count(*) as run_customer_count
-    from history_until_as_of
-    group by 1, 2
-),
-
+-- only runs up to this build's as-of date
 ordered_runs as (
-    select
-        as_of_date,
-        model_version,
-        run_customer_count,
-        row_number() over (order by as_of_date, model_version) as run_number,
-        lag(as_of_date) over (order by as_of_date, model_version) as previous_as_of_date,
-        lag(model_version) over (order by as_of_date, model_version) as previous_model_version,
-        lag(run_customer_count) over (order by as_of_date, model_version) as previous_run_customer_count
-    from runs
+    select * from {{ ref('int_segment_runs_ordered') }}
 ),
 
 assignments as (
     select
         ordered_runs.run_number,
-        history_until_as_of.customer_id,
-        history_until_as_of.segment_id,
-        history_until_as_of.segment_name
-    from history_until_as_of
+        segment_history.customer_id,
+        segment_history.segment_id,
+        segment_history.segment_name
+    from segment_history
     inner join ordered_runs
         on
-            history_until_as_of.as_of_date = ordered_runs.as_of_date
-            and history_until_as_of.model_version = ordered_runs.model_version
+            segment_history.as_of_date = ordered_runs.as_of_date
+            and segment_history.model_version = ordered_runs.model_version
 ),
 
 previous_assignments as (

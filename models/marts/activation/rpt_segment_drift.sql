@@ -38,6 +38,11 @@ segment_migrations as (
     select * from {{ ref('fct_segment_migrations') }}
 ),
 
+-- only runs up to this build's as-of date
+ordered_runs as (
+    select * from {{ ref('int_segment_runs_ordered') }}
+),
+
 run_silhouettes as (
     select * from {{ ref('fct_segment_run_silhouettes') }}
 ),
@@ -64,43 +69,6 @@ orders as (
 
 -- runs ------------------------------------------------------------------------------------
 
-history_until_as_of as (
-    select segment_history.*
-    from segment_history
-    cross join as_of
-    where segment_history.as_of_date <= as_of.as_of_date
-),
-
-runs as (
-    select
-        as_of_date,
-        model_version,
-        count(*) as run_customer_count,
-        sum(case when has_ordered then 1 else 0 end) as run_ordering_customer_count
-    from history_until_as_of
-    group by 1, 2
-),
-
-ordered_runs as (
-    select
-        runs.*,
-        row_number() over (order by runs.as_of_date, runs.model_version) as run_number,
-        lag(runs.as_of_date) over (order by runs.as_of_date, runs.model_version) as previous_as_of_date,
-        lag(runs.model_version) over (
-            order by runs.as_of_date, runs.model_version
-        ) as previous_model_version,
-        lag(runs.run_customer_count) over (
-            order by runs.as_of_date, runs.model_version
-        ) as previous_run_customer_count,
-        coalesce(
-            lead(runs.as_of_date) over (order by runs.as_of_date, runs.model_version),
-            as_of.as_of_date
-        ) as next_as_of_date,
-        count(*) over () as run_count
-    from runs
-    cross join as_of
-),
-
 run_windows as (
     select
         ordered_runs.*,
@@ -118,17 +86,17 @@ run_windows as (
 assignments as (
     select
         ordered_runs.run_number,
-        history_until_as_of.customer_id,
-        history_until_as_of.segment_id,
-        history_until_as_of.segment_name,
-        history_until_as_of.is_control_group,
-        history_until_as_of.has_ordered,
-        history_until_as_of.is_churned
-    from history_until_as_of
+        segment_history.customer_id,
+        segment_history.segment_id,
+        segment_history.segment_name,
+        segment_history.is_control_group,
+        segment_history.has_ordered,
+        segment_history.is_churned
+    from segment_history
     inner join ordered_runs
         on
-            history_until_as_of.as_of_date = ordered_runs.as_of_date
-            and history_until_as_of.model_version = ordered_runs.model_version
+            segment_history.as_of_date = ordered_runs.as_of_date
+            and segment_history.model_version = ordered_runs.model_version
 ),
 
 -- sizes, shares and PSI ---------------------------------------------------------------------
