@@ -1,12 +1,14 @@
 """Peak memory of assigning every customer with a stored model, outside dbt.
 
-Does what `fct_customer_segments` does (read `int_segment_features` in batches, assign each
-batch with the stored model version, stream the result) against a warehouse that a
-`dbt build` already filled, and prints the customers assigned and the process's peak RSS.
-Run it on warehouses of growing size: with batched assignment the peak should not grow
-with the number of customers.
+Does what `fct_customer_segments` does (stream `int_segment_features` as stored, in batches
+of `--batch-rows` customers, assign each batch with the stored model version, stream the
+result) against a warehouse that a `dbt build` already filled, and prints the customers
+assigned and the process's peak RSS. Run it on warehouses of growing size: the peak should
+not grow with the number of customers. `--reader ordered` measures the old reader instead,
+one query ordered by customer id, whose global sort grows with the number of customers.
 
     .venv/bin/python scripts/bench_scoring_memory.py WAREHOUSE.duckdb [--batch-rows 100000]
+        [--memory-limit 512MB] [--reader scan|ordered] [--output assignments.parquet]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import resource
 import time
 
 import duckdb
+import pyarrow.parquet as pq
 
 from custseg import segments_dbt
 from custseg.dbt_io import iter_batches, read_relation
@@ -29,6 +32,15 @@ def main() -> None:
     parser.add_argument(
         "--memory-limit", default="512MB", help="DuckDB's limit, kept small to isolate Python"
     )
+    parser.add_argument(
+        "--reader",
+        choices=("scan", "ordered"),
+        default="scan",
+        help="scan: stream the table as stored, as the model; ordered: with a global sort",
+    )
+    parser.add_argument(
+        "--output", help="write the assignments to this Parquet file, batch by batch"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -40,23 +52,33 @@ def main() -> None:
         read_relation(con.table("marts.dim_segment_model_versions")), as_of_date
     )
     segmentation = segments_dbt.segmentation_from_row(row)
+    features = con.table("intermediate.int_segment_features")
+    if args.reader == "ordered":
+        batches = iter_batches(features, args.batch_rows, order_by=segments_dbt.KEY_COLUMN)
+    else:
+        batches = iter_batches(features, args.batch_rows)
     reader = segments_dbt.assignment_reader(
         segmentation,
-        iter_batches(
-            con.table("intermediate.int_segment_features"),
-            args.batch_rows,
-            order_by=segments_dbt.KEY_COLUMN,
-        ),
+        batches,
         model_version=int(row["model_version"]),
         as_of_date=as_of_date,
     )
-    assigned = sum(batch.num_rows for batch in reader)
+    writer = pq.ParquetWriter(args.output, reader.schema) if args.output else None
+    assigned = 0
+    for batch in reader:
+        assigned += batch.num_rows
+        if writer is not None:
+            writer.write_batch(batch)
+    if writer is not None:
+        writer.close()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
             {
+                "reader": args.reader,
                 "customers_assigned": assigned,
                 "batch_rows": args.batch_rows,
+                "memory_limit": args.memory_limit,
                 "peak_rss_mib": round(peak_mib),
                 "seconds": round(time.perf_counter() - started, 1),
             }

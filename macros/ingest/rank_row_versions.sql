@@ -5,12 +5,15 @@
     `superseded` (different values). The winner of a key is the row from the last file by
     name, then the last row in that file.
 
-    The window sorts a narrow projection (key, lineage and a hash of the compared values),
-    not the wide validated row: at millions of rows, sorting the whole row spills to disk.
-    The few losing rows are joined back by their lineage (file and row number).
+    Only valid rows take part (an invalid row keeps its validation reason), and only those
+    whose key hash occurs more than once: a hash aggregate finds those few keys, and the
+    window sorts just their rows, as a narrow projection (key, lineage and a hash of the
+    compared values). Sorting every row by key instead took most of the model's time at
+    millions of rows. A hash collision only adds rows to the window, which partitions by the
+    key itself. The few losing rows are joined back by their lineage (file and row number).
 -#}
 {% macro rank_row_versions(relation, key_columns, compared_columns) -%}
-    {%- set partition_by = ['validation_reason is null'] + key_columns -%}
+    {%- set partition_by = key_columns -%}
     {%- set window_spec -%}
         partition by {{ partition_by | join(', ') }}
         order by source_file desc, source_row_number desc
@@ -43,10 +46,18 @@
                 select
                     source_file,
                     source_row_number,
-                    validation_reason,
                     {{ key_columns | join(', ') }},
                     {{ row_version_hash(compared_columns) }} as version_hash
                 from {{ relation }}
+                where
+                    validation_reason is null
+                    and {{ row_version_hash(key_columns) }} in (
+                        select {{ row_version_hash(key_columns) }}
+                        from {{ relation }}
+                        where validation_reason is null
+                        group by 1
+                        having count(*) > 1
+                    )
             ) as versions
         ) as ranked
         where version_rank > 1

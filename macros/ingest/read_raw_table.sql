@@ -49,9 +49,13 @@
     {%- for file in files -%}
         {%- set quoted_path = file.path | replace("'", "''") -%}
         {%- if file.format == 'parquet' -%}
-            {%- set reader = "read_parquet('" ~ quoted_path ~ "')" -%}
+            {%- set reader = "read_parquet('" ~ quoted_path ~ "', file_row_number = true)" -%}
+            {%- set row_number = 'file_row_number + 1' -%}
         {%- else -%}
             {%- set reader = "read_csv('" ~ quoted_path ~ "', header = true, all_varchar = true)" -%}
+            {#- row_number() over () streams in file order on DuckDB, so it is the row within
+                the file; Parquet gives it directly, which needs no window over the file. -#}
+            {%- set row_number = 'row_number() over ()' -%}
         {%- endif -%}
         {#- Match header names case-insensitively; extra columns are ignored. -#}
         {%- set described = run_query('describe select * from ' ~ reader) -%}
@@ -82,12 +86,11 @@
         {%- endfor -%}
         {%- do selects.append(
             "select '" ~ (file.relative_path | replace("'", "''")) ~ "' as _source_file, "
-            ~ "row_number() over () as _source_row_number, "
+            ~ row_number ~ " as _source_row_number, "
             ~ expressions | join(', ')
             ~ ' from ' ~ reader
         ) -%}
     {%- endfor -%}
-    {#- row_number() over () streams in file order on DuckDB, so it is the row within the file. -#}
     {{ selects | join('\nunion all\n') }}
 {%- endmacro %}
 

@@ -1,10 +1,12 @@
 """Every clustered customer's segment under the model version this build uses.
 
 The version is the latest in `dim_segment_model_versions` trained on or before the as-of
-date. Customers are read from `int_segment_features` in batches of var
-`segment_batch_rows` and assigned with the engine (nearest centroid, gmm posterior, or
-nearest core point within eps); the result streams into the table batch by batch, so memory
-does not grow with the number of customers.
+date. Customers stream from `int_segment_features` as stored, in batches of var
+`segment_batch_rows` (no `order by`: a global sort would hold every customer at once), and
+are assigned with the engine (nearest centroid, gmm posterior, or nearest core point within
+eps); the result streams into the table batch by batch. A customer's assignment depends only
+on its own features and the model, never on the batch it is read in, so the assignments are
+the same whatever the read order.
 """
 
 from custseg import segments_dbt
@@ -34,7 +36,7 @@ def model(dbt, session):
 
     return segments_dbt.assignment_reader(
         segmentation,
-        iter_batches(features, batch_rows, order_by=segments_dbt.KEY_COLUMN),
+        iter_batches(features, batch_rows),
         model_version=int(row["model_version"]),
         as_of_date=as_of_date,
         progress=report,

@@ -50,14 +50,21 @@ def count_rows(relation: Any) -> int:
     return int(relation.aggregate("count(*)").fetchall()[0][0])
 
 
-def iter_batches(relation: Any, batch_rows: int, order_by: str) -> Iterator[pd.DataFrame]:
-    """Read a relation ordered by ``order_by`` as pandas DataFrames of at most ``batch_rows``.
+def iter_batches(
+    relation: Any, batch_rows: int, order_by: str | None = None
+) -> Iterator[pd.DataFrame]:
+    """Read a relation as pandas DataFrames of at most ``batch_rows`` rows.
 
-    Only one batch is held in Python at a time (DuckDB streams an Arrow record-batch reader),
-    so memory stays flat as the relation grows.
+    Only one batch is held in Python at a time (DuckDB streams an Arrow record-batch reader).
+    With ``order_by`` the engine first sorts every row, and the sorted result grows with the
+    relation. Without it the relation is scanned and streamed as stored: on DuckDB, with
+    ``preserve_insertion_order`` (the profile sets it), a table streams in the order it was
+    written, so a table written with an ``order by`` is read in that order without sorting.
     """
-    reader = relation.order(order_by).to_arrow_reader(int(batch_rows))
-    for batch in reader:
+    reader = relation
+    if order_by is not None:
+        reader = reader.order(order_by)
+    for batch in reader.to_arrow_reader(int(batch_rows)):
         yield batch.to_pandas()
 
 

@@ -1052,5 +1052,7 @@ def assignment_reader(
             if progress is not None:
                 progress(stats)
             yield assigned
+            # Drop this batch's frames before the next read, so two batches never coexist.
+            del batch, assigned
 
     return pa.RecordBatchReader.from_batches(ASSIGNMENT_SCHEMA, generate())

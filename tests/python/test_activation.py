@@ -39,6 +39,9 @@ from custseg.activation import (
     write_atomic_csv,
     write_manifest,
 )
+from custseg.activation import identifiers as ids_module
+from custseg.activation.audience import _mapped, _stripped, prepare_batch
+from custseg.activation.files import _csv_ready, csv_body
 
 MODEL = "kmeans-v3"
 AS_OF = date(2024, 6, 30)
@@ -570,3 +573,161 @@ def test_rerun_replaces_files_and_removes_stale_ones(tmp_path: Path) -> None:
     assert len(crm) == len(rerun)
     assert set(crm["updated_at"]) == {"2024-07-02T00:00:00Z"}
     assert second["crm"]["generated_at"] == "2024-07-02T00:00:00Z"
+
+
+# ---------------------------------------------------------------------------------------------
+# fast paths against their per-row references
+# ---------------------------------------------------------------------------------------------
+
+TRICKY_TEXTS = [
+    "plain",
+    None,
+    "",
+    "  padded  ",
+    "a,b",
+    'say "hi"',
+    "two\nlines",
+    "carriage\rreturn",
+    "Zoë Ünal",
+    "İstanbul ß",
+    "x+tag@Example.COM",
+    "\u00a0nbsp\u2003",
+]
+
+
+def pandas_csv_body(frame: pd.DataFrame) -> str:
+    """What the writer produced before csv_body: pandas' to_csv after the bool mapping."""
+    return _csv_ready(frame).to_csv(index=False, header=False, lineterminator="\n")
+
+
+@pytest.mark.parametrize("string_dtype", ["str", "string", object])
+def test_csv_body_equals_pandas_to_csv(string_dtype: object) -> None:
+    n = len(TRICKY_TEXTS)
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(TRICKY_TEXTS, dtype=string_dtype),
+            "float": [1.5, np.nan, 1e16, 1e-05, 0.1 + 0.2, -0.0, np.inf, 3.0, 1e22, 2.5, 7.0, 0],
+            "mixed": pd.Series(
+                [1, "x", None, np.nan, 2.5, True, np.float64(0.5), "a,b", pd.NA, 'q"', "é", 3],
+                dtype=object,
+            ),
+            "flag": [True, False] * (n // 2),
+            "count": range(n),
+        }
+    )
+    for columns in (list(frame.columns), ["mixed", "text"], ["text"], ["float", "count"]):
+        part = frame.loc[:, columns]
+        assert csv_body(part) == pandas_csv_body(part)
+        assert csv_body(part.iloc[3:7]) == pandas_csv_body(part.iloc[3:7])
+    assert csv_body(frame.iloc[:0]) == ""
+    dated = pd.DataFrame({"day": pd.to_datetime(["2024-06-30", None]), "n": [1, 2]})
+    assert csv_body(dated) == pandas_csv_body(dated)  # not covered: pandas writes it
+
+
+def test_vectorised_control_mask_equals_the_per_row_draw() -> None:
+    ids = [f"C{i:06d}" for i in range(2000)] + ["Zoë", "", 42, None, np.nan]
+    for share in (0.0, 0.1, 0.5, 1.0):
+        mask = control_group_mask(pd.Series(ids, dtype=object), MODEL, share)
+        assert mask.tolist() == [is_in_control_group(i, MODEL, share) for i in ids]
+    strings = pd.Series([f"C{i:06d}" for i in range(500)] + [None], dtype="str")
+    assert control_group_mask(strings, MODEL, 0.3).tolist() == [
+        is_in_control_group(i, MODEL, 0.3) for i in strings
+    ]
+
+
+@pytest.mark.parametrize("string_dtype", ["str", object])
+def test_suppression_mask_equals_per_row_normalisation(string_dtype: object) -> None:
+    listed = ["x+tag@example.com", "anna@example.de", "zoë@example.de", "c000002"]
+    suppression = Suppression.from_frame(
+        pd.DataFrame({"customer_id": ["C000001", None, None, None], "email": listed})
+    )
+    emails = [
+        " X+Tag@Example.COM ",
+        "x+tag@example.com",
+        "x.tag@example.com",
+        "ANNA@EXAMPLE.DE\n",
+        "Zoë@Example.de",
+        "anna@example",
+        "anna..x@example.de",
+        None,
+        "",
+        "\u00a0anna@example.de\u2003",
+        "C000002",
+    ]
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.Series([f"C{i:06d}" for i in range(len(emails))], dtype=string_dtype),
+            "email": pd.Series(emails, dtype=string_dtype),
+        }
+    )
+    expected = [
+        customer_id in suppression.customer_ids or normalize_email(email) in suppression.emails
+        for customer_id, email in zip(frame["customer_id"], frame["email"], strict=True)
+    ]
+    assert suppression.mask(frame).tolist() == expected
+    assert sum(expected) == 5
+
+
+def test_mapped_equals_per_row_map() -> None:
+    values = [*TRICKY_TEXTS, "plain", None, "  padded  "]
+    for dtype in ("str", "string", object):
+        series = pd.Series(values, dtype=dtype)
+        for function in (ids_module.google_name_hash, ids_module.meta_name, _stripped):
+            assert _mapped(series, function) == [function(value) for value in series]
+
+
+@pytest.mark.parametrize(("raw", "country", "e164", "meta_digits"), PHONES)
+def test_e164_with_facts_equals_to_e164(
+    raw: str, country: str, e164: str, meta_digits: str
+) -> None:
+    for phone in (raw, None, "", "abc", "+0049 151", 4915123456.0):
+        for default in (country, None, "+1", "XX"):
+            facts = ids_module.country_facts(default)
+            assert ids_module.e164_with_facts(phone, facts) == to_e164(phone, default)
+
+
+def test_builders_give_the_same_frames_with_and_without_a_prepared_batch() -> None:
+    customers = make_customers(300, {1: "Loyal, big", 2: "New"})
+    contacts = make_contacts(customers)
+    contacts.loc[::7, "email"] = None
+    contacts.loc[::5, "phone"] = "n/a"
+    contacts.loc[::3, "first_name"] = " Zoë  Ünal "
+    contacts.loc[::4, "is_marketing_opt_in"] = False
+    batch = attach_contacts(customers, contacts)
+    batch["has_unsubscribed"] = [i % 11 == 0 for i in range(len(batch))]
+    suppression = pd.DataFrame({"customer_id": ["C000010"], "email": ["user20@example.com"]})
+    common = {"model_version": MODEL, "control_share": 0.2, "suppression": suppression}
+    prepared = prepare_batch(batch, suppression, model_version=MODEL, control_share=0.2)
+    pd.testing.assert_frame_equal(
+        build_crm_export(batch, updated_at="t", **common),
+        build_crm_export(batch, updated_at="t", prepared=prepared, **common),
+    )
+    alone, shared = (
+        build_email_lists(batch, **common),
+        build_email_lists(batch, prepared=prepared, **common),
+    )
+    assert alone.keys() == shared.keys()
+    for key in alone:
+        pd.testing.assert_frame_equal(alone[key], shared[key])
+    alone_ads = build_ads_exports(batch, **common)
+    shared_ads = build_ads_exports(batch, prepared=prepared, **common)
+    for platform in alone_ads:
+        for key in alone_ads[platform]:
+            pd.testing.assert_frame_equal(alone_ads[platform][key], shared_ads[platform][key])
+    with pytest.raises(ValueError, match="another batch"):
+        build_crm_export(batch.copy(), updated_at="t", prepared=prepared, **common)
+
+
+def test_string_and_object_columns_give_identical_files(tmp_path: Path) -> None:
+    customers = make_customers(120, {1: "Loyal, big", 2: 'The "new" ones'})
+    contacts = make_contacts(customers)
+    contacts.loc[::6, "first_name"] = None
+    contacts.loc[::4, "last_name"] = "  O'Neil-Smith\u00a0"
+    contacts.loc[::9, "email"] = " BAD@@example.com"
+    as_object = customers.astype({"customer_id": object, "segment_name": object})
+    run_export(tmp_path / "str", customers.astype({"segment_name": "str"}), contacts)
+    run_export(tmp_path / "object", as_object, contacts.astype(object))
+    files = sorted(p.relative_to(tmp_path / "str") for p in (tmp_path / "str").rglob("*.*"))
+    assert files
+    for name in files:
+        assert (tmp_path / "str" / name).read_bytes() == (tmp_path / "object" / name).read_bytes()

@@ -84,8 +84,9 @@ sessions as (
         visitor_id,
         session_number,
         min(anonymous_id) as anonymous_id,
-        count(distinct customer_id) as carried_customer_id_count,
+        -- one customer carried when the smallest and largest are equal (cheaper than distinct)
         min(customer_id) as carried_customer_id,
+        max(customer_id) as carried_customer_id_max,
         -- the session's first event is its session start
         max(case when is_session_start = 1 then traffic_source end) as traffic_source,
         max(case when is_session_start = 1 then device_type end) as device_type,
@@ -108,7 +109,10 @@ final as (
         -- the anonymous_id's stitched customer, else the one customer the session's own events carried
         coalesce(
             anonymous_ids.customer_id,
-            case when sessions.carried_customer_id_count = 1 then sessions.carried_customer_id end
+            case
+                when sessions.carried_customer_id = sessions.carried_customer_id_max
+                    then sessions.carried_customer_id
+            end
         ) as customer_id,
         sessions.anonymous_id,
 

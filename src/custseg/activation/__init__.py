@@ -17,6 +17,7 @@ from custseg.activation.audience import (
     EMAIL_COLUMNS,
     GOOGLE_COLUMNS,
     META_COLUMNS,
+    PreparedBatch,
     Suppression,
     apply_consent_and_suppression,
     build_ads_exports,
@@ -24,6 +25,7 @@ from custseg.activation.audience import (
     build_email_lists,
     control_group_mask,
     is_in_control_group,
+    prepare_batch,
 )
 from custseg.activation.export import DEFAULT_MIN_AUDIENCE, attach_contacts, export_all
 from custseg.activation.files import (
@@ -52,6 +54,7 @@ __all__ = [
     "META_COLUMNS",
     "AtomicCsvWriter",
     "ExportFile",
+    "PreparedBatch",
     "Suppression",
     "apply_consent_and_suppression",
     "attach_contacts",
@@ -64,6 +67,7 @@ __all__ = [
     "is_in_control_group",
     "meta_phone_hash",
     "normalize_email",
+    "prepare_batch",
     "remove_stale_files",
     "sha256_hex",
     "to_e164",

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import overload
 
 import numpy as np
@@ -105,6 +106,13 @@ def _control_bucket(customer_id: object, model_version: str) -> float:
     return int(digest[:8], 16) / 2**32
 
 
+def _values(series: pd.Series) -> list[object]:
+    """The values iterating ``series`` gives, read at once for pandas strings (faster)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object).tolist()
+    return list(series)
+
+
 def control_group_mask(
     customer_ids: pd.Series | Iterable[object], model_version: str, share: float
 ) -> pd.Series:
@@ -115,8 +123,17 @@ def control_group_mask(
     """
     check_share(share)
     series = customer_ids if isinstance(customer_ids, pd.Series) else pd.Series(customer_ids)
-    buckets = [_control_bucket(customer_id, model_version) for customer_id in series]
-    return pd.Series(np.asarray(buckets, dtype=float) < share, index=series.index, dtype=bool)
+    # _control_bucket per id, inlined: the first 4 digest bytes are the first 8 hex digits
+    prefix, sha256 = f"{model_version}:", hashlib.sha256
+    positions = np.fromiter(
+        (
+            int.from_bytes(sha256(f"{prefix}{customer_id}".encode()).digest()[:4], "big")
+            for customer_id in _values(series)
+        ),
+        dtype=float,
+        count=len(series),
+    )
+    return pd.Series(positions / 2**32 < share, index=series.index, dtype=bool)
 
 
 @overload
@@ -192,14 +209,35 @@ class Suppression:
         """
         suppressed = pd.Series(False, index=frame.index, dtype=bool)
         if self.customer_ids:
-            as_text = frame["customer_id"].map(ids.as_text)
-            suppressed |= as_text.isin(self.customer_ids).to_numpy(dtype=bool)
+            listed = self.customer_ids
+            as_text = (ids.as_text(value) for value in _values(frame["customer_id"]))
+            suppressed |= np.fromiter(
+                (text in listed for text in as_text), dtype=bool, count=len(frame)
+            )
         if self.emails:
             if "email" not in frame.columns:
                 raise KeyError("suppression by email needs an email column in the customers")
-            normalised = frame["email"].map(ids.normalize_email)
-            suppressed |= normalised.isin(self.emails).to_numpy(dtype=bool)
+            suppressed |= self._email_mask(frame["email"])
         return suppressed
+
+    def _email_mask(self, emails: pd.Series) -> np.ndarray:
+        """Rows whose :func:`~ids.normalize_email` is suppressed, normalising few of them.
+
+        ``normalize_email`` gives either None or the trimmed, lower-cased text, so only a
+        row whose trimmed, lower-cased text is on the list can match; only those are
+        validated.
+        """
+        listed = self.emails
+        texts = [ids.as_text(value) for value in _values(emails)]
+        return np.array(
+            [
+                text is not None
+                and text.strip().lower() in listed
+                and ids.normalize_email(text) is not None
+                for text in texts
+            ],
+            dtype=bool,
+        )
 
 
 def _as_suppression(suppression: Suppression | pd.DataFrame | None) -> Suppression:
@@ -307,26 +345,106 @@ def _segment_keys(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(lookup[codes], index=frame.index, dtype=object)
 
 
-def _marketable(
+def _mapped(series: pd.Series, function: Callable[[object], object]) -> list[object]:
+    """``[function(value) for value in series]``, calling a pure ``function`` once per value.
+
+    Names, countries and first names repeat a lot, so a string column is factorised and
+    ``function`` applied to its distinct values (and once to its missing value); other
+    columns are mapped row by row.
+    """
+    if not isinstance(series.dtype, pd.StringDtype):
+        return [function(value) for value in series]
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = [function(value) for value in uniques]
+    lookup[-1] = function(series.dtype.na_value)
+    return lookup[codes].tolist()
+
+
+class PreparedBatch:
+    """One batch of customers with what every builder needs of it, computed once.
+
+    The suppression mask, segment keys and control draw are computed on construction; the
+    consent flags and the normalised emails of the marketable customers when first needed
+    (the CRM export needs neither). :func:`export_all
+    <custseg.activation.export.export_all>` prepares each batch once for its three
+    builders, which otherwise repeat this work per destination.
+    """
+
+    def __init__(
+        self,
+        customers: pd.DataFrame,
+        suppression: Suppression | pd.DataFrame | None,
+        *,
+        model_version: str,
+        control_share: float,
+    ) -> None:
+        self.customers = customers
+        self.suppressed = _as_suppression(suppression).mask(customers).to_numpy(dtype=bool)
+        self.keys = _segment_keys(customers)
+        self.segmented = self.keys.notna().to_numpy(dtype=bool)
+        self.control = control_group_mask(
+            customers["customer_id"], model_version, control_share
+        ).to_numpy(dtype=bool)
+        self._flags: dict[str, np.ndarray] = {}
+
+    def flag(self, column: str) -> np.ndarray:
+        """:func:`true_mask` of a consent column (KeyError when the column is missing)."""
+        if column not in self._flags:
+            if column not in self.customers.columns:
+                raise KeyError(f"column {column!r} is needed to check consent")
+            mask = true_mask(self.customers[column], column).to_numpy(dtype=bool)
+            self._flags[column] = mask
+        return self._flags[column]
+
+    def marketable(self, *, email_channel: bool) -> np.ndarray:
+        """Segmented, opted-in, unsuppressed customers outside the control group.
+
+        The email channel also drops customers who unsubscribed or bounced.
+        """
+        keep = ~self.suppressed & self.flag(CONSENT_COLUMN)
+        if email_channel:
+            keep &= ~self.flag(UNSUBSCRIBED_COLUMN) & ~self.flag(BOUNCED_COLUMN)
+        return keep & self.segmented & ~self.control
+
+    @cached_property
+    def emails(self) -> np.ndarray:
+        """:func:`~ids.normalize_email` of the marketable customers (any channel), else None."""
+        rows = np.flatnonzero(self.marketable(email_channel=False))
+        emails = self.customers["email"].iloc[rows]
+        out = np.full(len(self.customers), None, dtype=object)
+        out[rows] = [ids.normalize_email(value) for value in _values(emails)]
+        return out
+
+
+def prepare_batch(
     customers: pd.DataFrame,
-    suppression: Suppression | pd.DataFrame | None,
+    suppression: Suppression | pd.DataFrame | None = None,
     *,
     model_version: str,
-    control_share: float,
-    email_channel: bool,
-) -> pd.DataFrame:
-    """Segmented, consented, unsuppressed customers outside the control group."""
-    _require(customers, SEGMENT_COLUMNS + CONTACT_COLUMNS, "customers")
-    kept = apply_consent_and_suppression(
-        customers,
-        suppression,
-        require_opt_in=True,
-        exclude_unsubscribed=email_channel,
-        exclude_bounced=email_channel,
+    control_share: float = DEFAULT_CONTROL_SHARE,
+) -> PreparedBatch:
+    """Prepare one batch for :func:`build_crm_export`, :func:`build_email_lists` and
+    :func:`build_ads_exports` (pass it as ``prepared=`` to skip recomputing the masks)."""
+    return PreparedBatch(
+        customers, suppression, model_version=model_version, control_share=control_share
     )
-    kept = kept.loc[_segment_keys(kept).notna().to_numpy(dtype=bool)]
-    control = control_group_mask(kept["customer_id"], model_version, control_share)
-    return kept.loc[~control.to_numpy(dtype=bool)]
+
+
+def _prepared(
+    customers: pd.DataFrame,
+    prepared: PreparedBatch | None,
+    suppression: Suppression | pd.DataFrame | None,
+    model_version: str,
+    control_share: float,
+) -> PreparedBatch:
+    if prepared is None:
+        return prepare_batch(
+            customers, suppression, model_version=model_version, control_share=control_share
+        )
+    if prepared.customers is not customers:
+        raise ValueError("prepared was made from another batch of customers")
+    return prepared
 
 
 def split_by_segment(frame: pd.DataFrame) -> dict[SegmentKey, pd.DataFrame]:
@@ -347,6 +465,7 @@ def build_crm_export(
     updated_at: str,
     control_share: float = DEFAULT_CONTROL_SHARE,
     suppression: Suppression | pd.DataFrame | None = None,
+    prepared: PreparedBatch | None = None,
 ) -> pd.DataFrame:
     """CRM rows: every customer not suppressed, with segment fields and the control flag.
 
@@ -357,17 +476,18 @@ def build_crm_export(
         updated_at: Timestamp written to every row (the export's generated_at, ISO 8601).
         control_share: Share of each segment held out of email and ads.
         suppression: Suppression list; suppressed customers are dropped here too.
+        prepared: :func:`prepare_batch` of ``customers`` with the same model version,
+            share and suppression, shared with the other builders; made here when None.
 
     Returns:
         Columns :data:`CRM_COLUMNS`; ``is_control_group`` is False for unsegmented rows.
     """
     _require(customers, SEGMENT_COLUMNS, "customers")
-    kept = apply_consent_and_suppression(customers, suppression, require_opt_in=False)
-    segmented = _segment_keys(kept).notna().to_numpy(dtype=bool)
-    control = control_group_mask(kept["customer_id"], model_version, control_share)
-    out = kept.loc[:, list(SEGMENT_COLUMNS)].copy()
-    out["segment_id"] = _segment_keys(kept)
-    out["is_control_group"] = control.to_numpy(dtype=bool) & segmented
+    batch = _prepared(customers, prepared, suppression, model_version, control_share)
+    keep = ~batch.suppressed
+    out = customers.loc[keep, list(SEGMENT_COLUMNS)].copy()
+    out["segment_id"] = batch.keys.loc[keep]
+    out["is_control_group"] = batch.control[keep] & batch.segmented[keep]
     out["updated_at"] = updated_at
     return out.loc[:, list(CRM_COLUMNS)].reset_index(drop=True)
 
@@ -378,36 +498,35 @@ def build_email_lists(
     model_version: str,
     control_share: float = DEFAULT_CONTROL_SHARE,
     suppression: Suppression | pd.DataFrame | None = None,
+    prepared: PreparedBatch | None = None,
 ) -> dict[SegmentKey, pd.DataFrame]:
     """One email list per segment: opted-in, reachable, unsuppressed, non-control customers.
 
     Drops customers without explicit opt-in, with ``has_unsubscribed`` or ``has_bounced``
     True, suppressed, in the control group, without a segment, or without a valid address.
+    ``prepared`` as in :func:`build_crm_export`.
 
     Returns:
         Segment key -> frame with :data:`EMAIL_COLUMNS` (``email`` normalised, ``first_name``
         trimmed).
     """
     _require(customers, (UNSUBSCRIBED_COLUMN, BOUNCED_COLUMN), "customers")
-    kept = _marketable(
-        customers,
-        suppression,
-        model_version=model_version,
-        control_share=control_share,
-        email_channel=True,
-    )
-    emails = kept["email"].map(ids.normalize_email)
-    first_names = kept["first_name"].map(_stripped)
+    _require(customers, SEGMENT_COLUMNS + CONTACT_COLUMNS, "customers")
+    batch = _prepared(customers, prepared, suppression, model_version, control_share)
+    keep = batch.marketable(email_channel=True)
+    emails = batch.emails[keep]
+    keep[keep] = pd.notna(emails)
+    kept = customers.loc[keep]
     out = pd.DataFrame(
         {
-            "email": emails.astype(object),
-            "first_name": first_names.astype(object),
-            "segment_id": _segment_keys(kept),
+            "email": batch.emails[keep],
+            "first_name": np.array(_mapped(kept["first_name"], _stripped), dtype=object),
+            "segment_id": batch.keys.loc[keep],
             "segment_name": kept["segment_name"],
         },
         index=kept.index,
     )
-    return split_by_segment(out.loc[emails.notna().to_numpy(dtype=bool)])
+    return split_by_segment(out)
 
 
 def _column_or_none(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -431,6 +550,7 @@ def build_ads_exports(
     model_version: str,
     control_share: float = DEFAULT_CONTROL_SHARE,
     suppression: Suppression | pd.DataFrame | None = None,
+    prepared: PreparedBatch | None = None,
 ) -> dict[str, dict[SegmentKey, pd.DataFrame]]:
     """Customer-match files per platform and segment.
 
@@ -438,22 +558,22 @@ def build_ads_exports(
     valid email or a plausible phone. The phone is converted to E.164 with the customer's
     ``country_code`` as the default country, then hashed per platform: Google hashes the
     E.164 string with ``+``, Meta its digits without ``+`` (so the two files differ).
+    ``prepared`` as in :func:`build_crm_export`.
 
     Returns:
         ``{"google": {segment: frame with GOOGLE_COLUMNS}, "meta": {segment: frame with
         META_COLUMNS}}``; empty cells for identifiers a customer lacks.
     """
-    kept = _marketable(
-        customers,
-        suppression,
-        model_version=model_version,
-        control_share=control_share,
-        email_channel=False,
-    )
-    emails = [ids.normalize_email(value) for value in kept["email"]]
-    countries = [ids.normalize_country(value) for value in kept["country_code"]]
+    _require(customers, SEGMENT_COLUMNS + CONTACT_COLUMNS, "customers")
+    batch = _prepared(customers, prepared, suppression, model_version, control_share)
+    keep = batch.marketable(email_channel=False)
+    kept = customers.loc[keep]
+    emails = batch.emails[keep].tolist()
+    countries = _mapped(kept["country_code"], ids.normalize_country)
+    facts = {country: ids.country_facts(country) for country in set(countries)}
     phones = [
-        ids.to_e164(phone, country) for phone, country in zip(kept["phone"], countries, strict=True)
+        ids.e164_with_facts(phone, facts[country])
+        for phone, country in zip(_values(kept["phone"]), countries, strict=True)
     ]
     has_identifier = np.array(
         [
@@ -463,16 +583,18 @@ def build_ads_exports(
         dtype=bool,
     )
     hashed_emails = _hashed(emails)
-    postal_codes = [_stripped(value) for value in _column_or_none(kept, POSTAL_CODE_COLUMN)]
+    postal_codes = _mapped(_column_or_none(kept, POSTAL_CODE_COLUMN), _stripped)
+    keys = list(batch.keys.loc[keep])
+    country_hashes = {country: ids.meta_country_hash(country) for country in set(countries)}
     google = pd.DataFrame(
         {
             "Email": hashed_emails,
             "Phone": _hashed(phones),
-            "First Name": [ids.google_name_hash(value) for value in kept["first_name"]],
-            "Last Name": [ids.google_name_hash(value) for value in kept["last_name"]],
+            "First Name": _mapped(kept["first_name"], ids.google_name_hash),
+            "Last Name": _mapped(kept["last_name"], ids.google_name_hash),
             "Country": countries,
             "Zip": postal_codes,
-            "segment_id": list(_segment_keys(kept)),
+            "segment_id": keys,
         },
         dtype=object,
     )
@@ -480,10 +602,10 @@ def build_ads_exports(
         {
             "email": hashed_emails,
             "phone": _hashed(None if phone is None else phone[1:] for phone in phones),
-            "fn": [ids.meta_name_hash(value) for value in kept["first_name"]],
-            "ln": [ids.meta_name_hash(value) for value in kept["last_name"]],
-            "country": [ids.meta_country_hash(value) for value in countries],
-            "segment_id": list(_segment_keys(kept)),
+            "fn": _mapped(kept["first_name"], ids.meta_name_hash),
+            "ln": _mapped(kept["last_name"], ids.meta_name_hash),
+            "country": [country_hashes[country] for country in countries],
+            "segment_id": keys,
         },
         dtype=object,
     )

@@ -56,6 +56,7 @@ from custseg.activation.audience import (
     build_crm_export,
     build_email_lists,
     check_share,
+    prepare_batch,
     segment_key,
     split_by_segment,
     true_mask,
@@ -361,13 +362,17 @@ def export_all(
         for batch in batches:
             customers = attach_contacts(batch, contacts_df)
             register(customers)
-            crm = build_crm_export(customers, updated_at=stamp, **common)
+            prepared = prepare_batch(
+                customers, suppression, model_version=model_version, control_share=control_share
+            )
+            crm = build_crm_export(customers, updated_at=stamp, prepared=prepared, **common)
             crm_parts.write(None, crm.loc[crm["segment_id"].isna().to_numpy(dtype=bool)])
             for key, part in split_by_segment(crm).items():
                 crm_parts.write(key, part)
-            for key, part in build_email_lists(customers, **common).items():
+            for key, part in build_email_lists(customers, prepared=prepared, **common).items():
                 email_files.write(key, part)
-            for platform, parts in build_ads_exports(customers, **common).items():
+            ads = build_ads_exports(customers, prepared=prepared, **common)
+            for platform, parts in ads.items():
                 for key, part in parts.items():
                     ad_files[platform].write(key, part)
 

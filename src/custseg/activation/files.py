@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 MANIFEST_NAME = "manifest.json"
@@ -81,6 +82,86 @@ def _csv_line(values: Sequence[str]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+_QUOTE_TRIGGERS = (",", '"', "\n", "\r")
+"""Characters for which the ``csv`` module (minimal quoting, ``\\n`` line ends) may quote."""
+
+
+def _csv_field(value: str) -> str:
+    """One field exactly as ``csv.writer`` writes it inside a row of several fields."""
+    return _csv_line([value]).decode("utf-8")[:-1]
+
+
+def _quoted_field(field: str) -> str:
+    """``field`` as ``csv`` writes it: quoted, quotes doubled, if it holds a trigger."""
+    if "\n" in field or "\r" in field:
+        return _csv_field(field)  # line breaks: leave the rule to the csv module
+    if "," in field or '"' in field:
+        return '"' + field.replace('"', '""') + '"'
+    return field
+
+
+def _quoted(fields: list[str]) -> list[str]:
+    """``fields`` with the ``csv`` module's minimal quoting applied where needed."""
+    joined = "\x00".join(fields)
+    if not any(trigger in joined for trigger in _QUOTE_TRIGGERS):
+        return fields
+    quoted: dict[str, str] = {}
+    return [
+        quoted[field] if field in quoted else quoted.setdefault(field, _quoted_field(field))
+        for field in fields
+    ]
+
+
+def _csv_fields(values: pd.Series) -> list[str] | None:
+    """A column as the unquoted texts ``DataFrame.to_csv`` writes, or None if not covered.
+
+    Follows pandas' ``get_values_for_csv`` with ``na_rep=""`` and minimal quoting: numpy
+    floats and integers through ``astype(str)``, booleans as ``true``/``false``, pandas
+    strings as they are, other object values through ``str``; missing gives ``""``.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return list(values.to_numpy(dtype=object, na_value=""))
+    if not isinstance(dtype, np.dtype):
+        return None
+    array = values.to_numpy()
+    if dtype.kind == "b":
+        return ["true" if value else "false" for value in array.tolist()]
+    if dtype.kind in "iu":
+        return array.astype(str).tolist()
+    if dtype.kind == "f":
+        texts = array.astype(str).astype(object)
+        texts[pd.isna(array)] = ""
+        return texts.tolist()
+    if dtype.kind == "O":
+        texts = array.copy()
+        texts[pd.isna(array)] = ""
+        return list(map(str, texts.tolist()))
+    return None
+
+
+def csv_body(frame: pd.DataFrame) -> str:
+    """The rows of ``frame`` as ``to_csv(index=False, header=False, lineterminator="\\n")``.
+
+    Byte for byte the same text, built column-wise instead of through pandas' CSV writer
+    (several times faster on wide string frames); dtypes not covered by
+    :func:`_csv_fields`, and frames of fewer than two columns (where ``csv`` quotes an
+    empty row), go through pandas itself.
+    """
+    if frame.empty:
+        return ""
+    columns: list[list[str]] = []
+    if frame.shape[1] >= 2:
+        for position in range(frame.shape[1]):
+            fields = _csv_fields(frame.iloc[:, position])
+            if fields is None:
+                break
+            columns.append(_quoted(fields))
+    if len(columns) < max(frame.shape[1], 2):
+        return _csv_ready(frame).to_csv(index=False, header=False, lineterminator="\n")
+    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
+
+
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Booleans as ``true``/``false``; everything else is written as pandas formats it."""
     bool_columns = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c].dtype)]
@@ -129,10 +210,7 @@ class AtomicCsvWriter:
         """Append the rows of ``frame`` (its columns reordered to :attr:`columns`)."""
         if frame.empty:
             return
-        text = _csv_ready(frame.loc[:, self.columns]).to_csv(
-            index=False, header=False, lineterminator="\n"
-        )
-        self._write(text.encode("utf-8"))
+        self._write(csv_body(frame.loc[:, self.columns]).encode("utf-8"))
         self.rows += len(frame)
 
     def copy_from(self, part: AtomicCsvWriter) -> None:

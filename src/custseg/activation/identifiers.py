@@ -155,7 +155,7 @@ def normalize_country(value: object) -> str | None:
     return code.upper() if _COUNTRY.match(code) else None
 
 
-def _country_facts(default_country_code: object) -> CallingCode | None:
+def country_facts(default_country_code: object) -> CallingCode | None:
     """Dialling facts from an ISO alpha-2 code (``"DE"``) or a calling code (``"+49"``)."""
     text = as_text(default_country_code)
     if text is None:
@@ -214,6 +214,15 @@ def to_e164(phone: object, default_country_code: object = None) -> str | None:
     Returns:
         ``"+<digits>"`` with 8 to 15 digits, or None.
     """
+    return e164_with_facts(phone, country_facts(default_country_code))
+
+
+def e164_with_facts(phone: object, facts: CallingCode | None) -> str | None:
+    """:func:`to_e164` with the default country's facts already looked up.
+
+    ``to_e164(phone, country) == e164_with_facts(phone, country_facts(country))``; look the
+    facts up once per country when converting many numbers.
+    """
     text = as_text(phone)
     if text is None:
         return None
@@ -222,7 +231,6 @@ def to_e164(phone: object, default_country_code: object = None) -> str | None:
     digits = compact[1:] if international else compact
     if not digits or not digits.isascii() or not digits.isdigit():
         return None
-    facts = _country_facts(default_country_code)
     if not international:
         if digits.startswith("00"):
             digits, international = digits[2:], True
