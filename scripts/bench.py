@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -91,7 +92,11 @@ def bench_size(
         "DBT_TARGET_PATH": str(work / f"target_{customers}"),
         "DBT_LOG_PATH": str(work / f"logs_{customers}"),
     }
-    Path(env["SEGMENTS_DB_PATH"]).unlink(missing_ok=True)
+    # An empty warehouse: also drop a write-ahead log or spill folder left by a killed run.
+    database = Path(env["SEGMENTS_DB_PATH"])
+    for leftover in (database, Path(f"{database}.wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(f"{database}.tmp", ignore_errors=True)
 
     web_reader = (
         f"read_parquet('{raw}/web_events/*.parquet')"

@@ -79,6 +79,7 @@ deduplicated as {{ cte_not_materialized() }} (
         relation='validated',
         key_columns=['order_id', 'product_id'],
         compared_columns=['product_category', 'quantity', 'unit_price_original'],
+        only_repeated_keys=true,
     ) }}
 ),
 
