@@ -18,9 +18,8 @@
     which partitions by the key itself.
 -#}
 {% macro rank_row_versions(relation, key_columns, compared_columns, only_repeated_keys=false) -%}
-    {%- set partition_by = key_columns -%}
     {%- set window_spec -%}
-        partition by {{ partition_by | join(', ') }}
+        partition by {{ key_columns | join(', ') }}
         order by source_file desc, source_row_number desc
     {%- endset -%}
     select

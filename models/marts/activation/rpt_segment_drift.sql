@@ -344,9 +344,7 @@ window_touches as (
         touch_costs.touch_cost
     from touch_costs
     inner join run_windows
-        on
-            touch_costs.event_at >= run_windows.window_start_at
-            and touch_costs.event_at < run_windows.window_end_at
+        on {{ in_run_window('touch_costs.event_at', 'run_windows') }}
 ),
 
 window_conversions as (
@@ -356,9 +354,7 @@ window_conversions as (
         attributed_conversions.marketing_event_id
     from attributed_conversions
     inner join run_windows
-        on
-            attributed_conversions.converted_at >= run_windows.window_start_at
-            and attributed_conversions.converted_at < run_windows.window_end_at
+        on {{ in_run_window('attributed_conversions.converted_at', 'run_windows') }}
 ),
 
 window_attributed_purchases as (
@@ -368,9 +364,7 @@ window_attributed_purchases as (
         attributed_purchases.order_total
     from attributed_purchases
     inner join run_windows
-        on
-            attributed_purchases.ordered_at >= run_windows.window_start_at
-            and attributed_purchases.ordered_at < run_windows.window_end_at
+        on {{ in_run_window('attributed_purchases.ordered_at', 'run_windows') }}
 ),
 
 window_purchasers as (
@@ -379,9 +373,7 @@ window_purchasers as (
         purchases.customer_id
     from purchases
     inner join run_windows
-        on
-            purchases.ordered_at >= run_windows.window_start_at
-            and purchases.ordered_at < run_windows.window_end_at
+        on {{ in_run_window('purchases.ordered_at', 'run_windows') }}
 ),
 
 customer_touches as (

@@ -101,9 +101,12 @@ def check_share(share: float) -> None:
 
 
 def _control_bucket(customer_id: object, model_version: str) -> float:
-    """Position of a customer in [0, 1): the first 8 hex of SHA-256 over 2^32."""
-    digest = hashlib.sha256(f"{model_version}:{customer_id}".encode()).hexdigest()
-    return int(digest[:8], 16) / 2**32
+    """Position of a customer in [0, 1): the first 8 hex of SHA-256 over 2^32.
+
+    Read as the first 4 digest bytes (the same number, without the hex text).
+    """
+    digest = hashlib.sha256(f"{model_version}:{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32
 
 
 def _values(series: pd.Series) -> list[object]:
@@ -123,17 +126,12 @@ def control_group_mask(
     """
     check_share(share)
     series = customer_ids if isinstance(customer_ids, pd.Series) else pd.Series(customer_ids)
-    # _control_bucket per id, inlined: the first 4 digest bytes are the first 8 hex digits
-    prefix, sha256 = f"{model_version}:", hashlib.sha256
     positions = np.fromiter(
-        (
-            int.from_bytes(sha256(f"{prefix}{customer_id}".encode()).digest()[:4], "big")
-            for customer_id in _values(series)
-        ),
+        (_control_bucket(customer_id, model_version) for customer_id in _values(series)),
         dtype=float,
         count=len(series),
     )
-    return pd.Series(positions / 2**32 < share, index=series.index, dtype=bool)
+    return pd.Series(positions < share, index=series.index, dtype=bool)
 
 
 @overload
@@ -294,20 +292,43 @@ def apply_consent_and_suppression(
     Returns:
         The kept rows, in input order, index preserved.
     """
-    keep = ~_as_suppression(suppression).mask(frame)
+    keep = ~_as_suppression(suppression).mask(frame).to_numpy(dtype=bool)
+    keep &= _consent_keep(
+        lambda column: _consent_flag(frame, column),
+        len(frame),
+        require_opt_in=require_opt_in,
+        exclude_unsubscribed=exclude_unsubscribed,
+        exclude_bounced=exclude_bounced,
+    )
+    return frame.loc[keep]
+
+
+def _consent_flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """:func:`true_mask` of a consent column (KeyError when the column is missing)."""
+    if column not in frame.columns:
+        raise KeyError(f"column {column!r} is needed to check consent")
+    return true_mask(frame[column], column).to_numpy(dtype=bool)
+
+
+def _consent_keep(
+    flag: Callable[[str], np.ndarray],
+    rows: int,
+    *,
+    require_opt_in: bool,
+    exclude_unsubscribed: bool,
+    exclude_bounced: bool,
+) -> np.ndarray:
+    """The consent rule, over the consent flags ``flag(column)`` gives: rows that may go."""
+    keep = np.ones(rows, dtype=bool)
     checks = (
         (require_opt_in, CONSENT_COLUMN, True),
         (exclude_unsubscribed, UNSUBSCRIBED_COLUMN, False),
         (exclude_bounced, BOUNCED_COLUMN, False),
     )
     for wanted, column, keep_when_true in checks:
-        if not wanted:
-            continue
-        if column not in frame.columns:
-            raise KeyError(f"column {column!r} is needed to check consent")
-        flag = true_mask(frame[column], column)
-        keep &= flag if keep_when_true else ~flag
-    return frame.loc[keep.to_numpy(dtype=bool)]
+        if wanted:
+            keep &= flag(column) if keep_when_true else ~flag(column)
+    return keep
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,23 +410,24 @@ class PreparedBatch:
         self._flags: dict[str, np.ndarray] = {}
 
     def flag(self, column: str) -> np.ndarray:
-        """:func:`true_mask` of a consent column (KeyError when the column is missing)."""
+        """:func:`true_mask` of a consent column, computed once per batch."""
         if column not in self._flags:
-            if column not in self.customers.columns:
-                raise KeyError(f"column {column!r} is needed to check consent")
-            mask = true_mask(self.customers[column], column).to_numpy(dtype=bool)
-            self._flags[column] = mask
+            self._flags[column] = _consent_flag(self.customers, column)
         return self._flags[column]
 
     def marketable(self, *, email_channel: bool) -> np.ndarray:
-        """Segmented, opted-in, unsuppressed customers outside the control group.
-
-        The email channel also drops customers who unsubscribed or bounced.
+        """Segmented, opted-in, unsuppressed customers outside the control group: the rule
+        of :func:`apply_consent_and_suppression`. The email channel also drops customers
+        who unsubscribed or bounced.
         """
-        keep = ~self.suppressed & self.flag(CONSENT_COLUMN)
-        if email_channel:
-            keep &= ~self.flag(UNSUBSCRIBED_COLUMN) & ~self.flag(BOUNCED_COLUMN)
-        return keep & self.segmented & ~self.control
+        consent = _consent_keep(
+            self.flag,
+            len(self.customers),
+            require_opt_in=True,
+            exclude_unsubscribed=email_channel,
+            exclude_bounced=email_channel,
+        )
+        return ~self.suppressed & consent & self.segmented & ~self.control
 
     @cached_property
     def emails(self) -> np.ndarray:
