@@ -20,7 +20,9 @@ def model(dbt, session):
     configured_size = dbt.config.get("segment_rule_sample_size")
     sample_size = int(configured_size or 20_000)
     currency = segment_marts.currency_symbol(dbt.config.get("reporting_currency"))
-    profiles = read_relation(dbt.ref("int_segment_profiles_computed"))
+    profiles = read_relation(
+        dbt.ref("int_segment_profiles_computed"), order_by="feature_position, segment_id"
+    )
     overrides = read_relation(dbt.ref("segment_overrides"))
     playbook = read_relation(dbt.ref("segment_playbook"))
     merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))

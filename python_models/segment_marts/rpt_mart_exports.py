@@ -5,7 +5,8 @@ Side effect (documented in docs block `mart_exports`): writes `<mart>.parquet` i
 in). Each file is written by DuckDB to `<mart>.parquet.tmp` and renamed over the final name,
 so a reader sees the previous complete file or the new one; nothing is created in the
 warehouse (no `external` views pointing at files). Restricted marts (personal data) are
-never exported. The file handling is in `custseg.segment_marts.write_atomically`.
+never exported. Rows are written in key order, so the same data gives byte-identical files.
+The file handling is in `custseg.segment_marts.write_atomically`.
 """
 
 from pathlib import Path
@@ -16,6 +17,15 @@ from custseg import segment_marts
 from custseg.dbt_io import count_rows, log_progress
 
 MODEL = "rpt_mart_exports"
+# Each mart's primary key, the row order of its file.
+EXPORT_ORDER = {
+    "dim_customers": "customer_id",
+    "dim_customer_segments": "customer_id",
+    "dim_segments": "segment_id",
+    "rpt_segment_feature_profiles": "segment_id, feature",
+    "rpt_rfm_vs_clusters": "rfm_segment, segment_id",
+    "rpt_segment_model_selection": "model_version, candidate_index",
+}
 
 
 def model(dbt, session):
@@ -34,7 +44,9 @@ def model(dbt, session):
     rows = []
     for mart_name, relation in marts.items():
         path = export_dir / f"{mart_name}.parquet"
-        size, digest = segment_marts.write_atomically(relation.write_parquet, path)
+        # rows by key: the same data gives a byte-identical file (and the same sha256)
+        ordered = relation.order(EXPORT_ORDER[mart_name])
+        size, digest = segment_marts.write_atomically(ordered.write_parquet, path)
         row_count = count_rows(relation)
         log_progress(f"{MODEL}: {path} ({row_count:,} rows, {size:,} bytes)")
         rows.append(

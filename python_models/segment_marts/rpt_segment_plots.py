@@ -25,9 +25,14 @@ def model(dbt, session):
     sample_size = int(configured_size or 2_000)
     plots_dir = Path(configured_dir or "docs/assets/segments")
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    segments = read_relation(dbt.ref("dim_segments"))
-    profiles = read_relation(dbt.ref("rpt_segment_feature_profiles"))
-    selection = read_relation(dbt.ref("rpt_segment_model_selection"))
+    segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id")
+    # ordered: the heatmap lists the features in the order it reads them
+    profiles = read_relation(
+        dbt.ref("rpt_segment_feature_profiles"), order_by="feature_position, segment_id"
+    )
+    selection = read_relation(
+        dbt.ref("rpt_segment_model_selection"), order_by="model_version, candidate_index"
+    )
     version = segments_dbt.active_version_row(
         read_relation(dbt.ref("dim_segment_model_versions")), as_of_date
     )

@@ -12,11 +12,16 @@ from typing import Any
 import pandas as pd
 
 
-def read_relation(relation: Any) -> pd.DataFrame:
+def read_relation(relation: Any, order_by: str | None = None) -> pd.DataFrame:
     """Return a relation from ``dbt.ref(...)`` / ``dbt.source(...)`` as a pandas DataFrame.
 
-    On dbt-duckdb the relation is a ``DuckDBPyRelation``, read with ``.df()``.
+    On dbt-duckdb the relation is a ``DuckDBPyRelation``, read with ``.df()``. Without
+    ``order_by`` the rows come in whatever order the engine produces them, which can change
+    between two builds of the same data (parallel joins and aggregates); pass the table's key
+    (SQL, e.g. ``"feature_position, segment_id"``) wherever the row order reaches an output.
     """
+    if order_by is not None:
+        relation = relation.order(order_by)
     return relation.df()
 
 

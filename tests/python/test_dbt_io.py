@@ -1,4 +1,4 @@
-"""The batch reader of `custseg.dbt_io`: every row once, bounded batches, stable order."""
+"""The readers of `custseg.dbt_io`: every row once, bounded batches, stable and keyed order."""
 
 from __future__ import annotations
 
@@ -62,3 +62,11 @@ def test_two_reads_are_identical(con) -> None:
 def test_empty_relation_yields_no_rows(con) -> None:
     batches = read_all(con.table("features").filter("value < 0"))
     assert sum(len(batch) for batch in batches) == 0
+
+
+def test_read_relation_orders_by_the_given_key(con) -> None:
+    stored = dbt_io.read_relation(con.table("features"))
+    assert not stored["customer_id"].is_monotonic_increasing
+    ordered = dbt_io.read_relation(con.table("features"), order_by="customer_id")
+    assert ordered["customer_id"].is_monotonic_increasing
+    pd.testing.assert_frame_equal(ordered, stored.sort_values("customer_id", ignore_index=True))

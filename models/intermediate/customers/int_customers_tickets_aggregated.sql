@@ -37,7 +37,10 @@ final as (
         sum(case when is_complaint then 1 else 0 end) as complaint_ticket_count,
         sum(case when is_complaint then 1 else 0 end) * 1.0 / count(*) as complaint_share,
         avg(satisfaction_score * 1.0) as avg_satisfaction_score,
-        avg(case when is_resolved_before_as_of then resolution_hours end) as avg_resolution_hours,
+        -- exact_avg: resolution hours are floating point, and a plain avg could differ in the
+        -- last digits between two builds of the same data
+        {{ exact_avg('case when is_resolved_before_as_of then resolution_hours end') }}
+            as avg_resolution_hours,
         sum(case when is_resolved_before_as_of then 0 else 1 end) as open_ticket_count
 
     from tickets_before_as_of

@@ -5,7 +5,8 @@
     customer with a completed order, noise included) and the z-score. Customers who objected
     to profiling (segment -2, docs block `profiling_objection_segment`) are left out
     entirely: no profile of their own, and no part of the reference population. Computed from additive
-    aggregates (counts, sums, sums of squares) in one pass over the customers; the overall
+    aggregates (counts, sums, sums of squares; exact decimal sums through `exact_sum`, so the
+    profiles have the same digits on every build) in one pass over the customers; the overall
     spread is combined from within-segment spreads and segment means (Chan et al.), as in
     `custseg.profiling.profiles_from_aggregates`.
     Features: var `segment_profile_features` (default below) plus every clustering feature
@@ -48,11 +49,11 @@ segment_sums as (
         count(*) as customer_count,
         {%- for feature in profile_features %}
             count(customers.{{ feature }}) as {{ feature }}__count,
-            sum(cast(customers.{{ feature }} as {{ double_type }})) as {{ feature }}__sum,
-            sum(
-                cast(customers.{{ feature }} as {{ double_type }})
-                * cast(customers.{{ feature }} as {{ double_type }})
-            ) as {{ feature }}__sum_sq
+            {{ exact_sum('customers.' ~ feature) }} as {{ feature }}__sum,
+            {{ exact_sum(
+                'cast(customers.' ~ feature ~ ' as ' ~ double_type ~ ') * cast(customers.'
+                ~ feature ~ ' as ' ~ double_type ~ ')'
+            ) }} as {{ feature }}__sum_sq
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from customer_segments
@@ -98,7 +99,7 @@ reference_means as (
     select
         feature,
         sum(value_count) as reference_count,
-        sum(value_sum) / nullif(sum(value_count), 0) as overall_mean
+        {{ exact_sum('value_sum') }} / nullif(sum(value_count), 0) as overall_mean
     from segment_moments
     where segment_id != {{ no_purchase_segment_id }}
     group by 1
@@ -129,7 +130,8 @@ reference_m2 as (
         reference_means.feature,
         reference_means.overall_mean,
         reference_means.reference_count,
-        sum(segment_deviations.segment_m2 + segment_deviations.between_m2) as reference_m2
+        {{ exact_sum('segment_deviations.segment_m2 + segment_deviations.between_m2') }}
+            as reference_m2
     from reference_means
     inner join segment_deviations
         on reference_means.feature = segment_deviations.feature

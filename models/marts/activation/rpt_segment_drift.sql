@@ -236,11 +236,10 @@ centroid_shifts as (
         version_pairs.model_version,
         version_pairs.previous_model_version,
         current_centroids.segment_id,
-        sqrt(sum(power(
-            (current_centroids.unscaled_value - previous_centroids.unscaled_value)
-            / current_centroids.scale_scale,
-            2
-        ))) as centroid_shift
+        sqrt({{ exact_sum(
+            'power((current_centroids.unscaled_value - previous_centroids.unscaled_value)'
+            ~ ' / current_centroids.scale_scale, 2)'
+        ) }}) as centroid_shift
     from version_pairs
     inner join unscaled_centroids as current_centroids
         on version_pairs.model_version = current_centroids.model_version
@@ -516,7 +515,8 @@ combined as (
 run_totals as (
     select
         *,
-        sum(psi_contribution) over (partition by run_number) as psi,
+        -- exact: the PSI is compared with the refit threshold, so no last-digit drift
+        {{ exact_sum('psi_contribution', over='partition by run_number') }} as psi,
         sum(changed_customer_count) over (partition by run_number) * 1.0
         / nullif(sum(returning_customer_count) over (partition by run_number), 0) as run_changed_customer_share,
         sum(case when is_stale then 1 else 0 end) over (partition by run_number) * 1.0

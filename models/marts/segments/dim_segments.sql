@@ -81,25 +81,27 @@ segment_totals as (
         sum(order_count) as order_count,
         sum(total_revenue) as total_revenue,
         sum(total_discount) as total_discount,
-        sum(discount_share_of_orders * order_count) as discounted_order_count,
+        {{ exact_sum('discount_share_of_orders * order_count') }} as discounted_order_count,
         {%- for sales_channel in sales_channels %}
-            sum(share_orders_{{ sales_channel }} * order_count) as {{ sales_channel }}_order_count,
+            {{ exact_sum('share_orders_' ~ sales_channel ~ ' * order_count') }}
+                as {{ sales_channel }}_order_count,
         {%- endfor %}
-        avg(predicted_clv) as mean_predicted_clv,
+        {{ exact_avg('predicted_clv') }} as mean_predicted_clv,
         percentile_cont(0.5) within group (order by predicted_clv) as median_predicted_clv,
-        avg(churn_probability) as mean_churn_probability,
+        {{ exact_avg('churn_probability') }} as mean_churn_probability,
         sum(web_session_count) as web_session_count,
         sum(purchase_session_count) as purchase_session_count,
         sum(sent_campaign_count) as sent_campaign_count,
-        -- the customer's rates are per campaign sent, so rate x campaigns sent is a count
-        sum(open_rate * sent_campaign_count) as opened_campaign_count,
-        sum(click_rate * sent_campaign_count) as clicked_campaign_count,
-        sum(conversion_rate * sent_campaign_count) as converted_campaign_count,
+        -- the customer's rates are per campaign sent, so rate x campaigns sent is a count.
+        -- Floating-point sums go through exact_sum/exact_avg: the same digits on every build.
+        {{ exact_sum('open_rate * sent_campaign_count') }} as opened_campaign_count,
+        {{ exact_sum('click_rate * sent_campaign_count') }} as clicked_campaign_count,
+        {{ exact_sum('conversion_rate * sent_campaign_count') }} as converted_campaign_count,
         sum(all_order_count) as all_order_count,
         sum(returned_order_count) as returned_order_count,
         sum(ticket_count) as ticket_count,
-        sum(complaint_share * ticket_count) as complaint_ticket_count,
-        avg(avg_satisfaction_score) as avg_satisfaction_score
+        {{ exact_sum('complaint_share * ticket_count') }} as complaint_ticket_count,
+        {{ exact_avg('avg_satisfaction_score') }} as avg_satisfaction_score
     from segmented_customers
     group by 1
 ),
