@@ -6,7 +6,8 @@ scikit-learn script that computes them and fits k-means (`bench_pandas.py`).
 
     .venv/bin/python scripts/bench.py --sizes 100000 1000000
 
-Results are printed as a Markdown table and written to `bench/results.json`.
+Results are printed as a Markdown table and written to `bench/results.json`
+(`bench/results_flat.json` with `--layout flat`: every raw table as one CSV file).
 """
 
 from __future__ import annotations
@@ -46,10 +47,10 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return float(seconds), float(peak)
 
 
-def keep_run_results(work: Path, customers: int, label: str, top: int = 12) -> dict:
+def keep_run_results(work: Path, tag: str, label: str, top: int = 12) -> dict:
     """Copy dbt's run_results.json aside and return the slowest nodes with their seconds."""
-    text = (work / f"target_{customers}" / "run_results.json").read_text()
-    (work / f"run_results_{customers}_{label}.json").write_text(text)
+    text = (work / f"target_{tag}" / "run_results.json").read_text()
+    (work / f"run_results_{tag}_{label}.json").write_text(text)
     results = json.loads(text)["results"]
     results.sort(key=lambda r: -r["execution_time"])
     return {
@@ -58,9 +59,11 @@ def keep_run_results(work: Path, customers: int, label: str, top: int = 12) -> d
 
 
 def bench_size(
-    customers: int, work: Path, threads: str, memory_limit: str, dbt_threads: str
+    customers: int, work: Path, threads: str, memory_limit: str, dbt_threads: str, layout: str
 ) -> dict:
-    raw = work / f"raw_{customers}"
+    # the default layout keeps the historical names; another layout gets its own files
+    tag = str(customers) if layout == "mixed" else f"{customers}_{layout}"
+    raw = work / f"raw_{tag}"
     if not (raw / "shop_orders").exists() and not (raw / "shop_orders.csv").exists():
         print(f"[{customers}] generating raw exports into {raw} ...", flush=True)
         gen_seconds, gen_peak = measure(
@@ -74,6 +77,8 @@ def bench_size(
                 "1",
                 "--out",
                 str(raw),
+                "--layout",
+                layout,
             ],
             dict(os.environ),
         )
@@ -82,15 +87,15 @@ def bench_size(
     size_mb = sum(f.stat().st_size for f in raw.rglob("*") if f.is_file()) / 1e6
     env = os.environ | {
         "RAW_DATA_DIR": str(raw),
-        "SEGMENTS_DB_PATH": str(work / f"warehouse_{customers}.duckdb"),
+        "SEGMENTS_DB_PATH": str(work / f"warehouse_{tag}.duckdb"),
         "SEGMENTS_DUCKDB_THREADS": threads,
         "SEGMENTS_DUCKDB_MEMORY_LIMIT": memory_limit,
         "SEGMENTS_DBT_THREADS": dbt_threads,
-        "EXPORT_DIR": str(work / f"exports_{customers}" / "activation"),
-        "MART_EXPORT_DIR": str(work / f"exports_{customers}" / "marts"),
-        "SEGMENT_PLOTS_DIR": str(work / f"plots_{customers}"),
-        "DBT_TARGET_PATH": str(work / f"target_{customers}"),
-        "DBT_LOG_PATH": str(work / f"logs_{customers}"),
+        "EXPORT_DIR": str(work / f"exports_{tag}" / "activation"),
+        "MART_EXPORT_DIR": str(work / f"exports_{tag}" / "marts"),
+        "SEGMENT_PLOTS_DIR": str(work / f"plots_{tag}"),
+        "DBT_TARGET_PATH": str(work / f"target_{tag}"),
+        "DBT_LOG_PATH": str(work / f"logs_{tag}"),
     }
     # An empty warehouse: also drop a write-ahead log or spill folder left by a killed run.
     database = Path(env["SEGMENTS_DB_PATH"])
@@ -128,12 +133,13 @@ def bench_size(
 
     print(f"[{customers}] dbt build ...", flush=True)
     build_seconds, build_peak = measure([str(BIN / "dbt"), "build", "--quiet"], env)
-    slowest_fit = keep_run_results(work, customers, "fit")
+    slowest_fit = keep_run_results(work, tag, "fit")
     print(f"[{customers}] dbt build (second run, same data) ...", flush=True)
     rebuild_seconds, rebuild_peak = measure([str(BIN / "dbt"), "build", "--quiet"], env)
-    slowest_rescore = keep_run_results(work, customers, "rescore")
+    slowest_rescore = keep_run_results(work, tag, "rescore")
     return {
         "customers": customers,
+        "layout": layout,
         "raw_size_mb": round(size_mb, 1),
         "generate_seconds": round(gen_seconds, 1),
         "generate_peak_rss_mib": round(gen_peak, 0),
@@ -155,6 +161,12 @@ def bench_size(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--layout",
+        choices=("mixed", "flat"),
+        default="mixed",
+        help="raw file layout: mixed (monthly CSV drops, Parquet web events) or flat (all CSV)",
+    )
     parser.add_argument("--work-dir", type=Path, default=REPO / "bench")
     # The defaults are the profile's defaults (profiles.yml): the benchmark measures the
     # default configuration.
@@ -168,10 +180,13 @@ def main() -> None:
     results = []
     for n in args.sizes:
         results.append(
-            bench_size(n, args.work_dir, args.threads, args.memory_limit, args.dbt_threads)
+            bench_size(
+                n, args.work_dir, args.threads, args.memory_limit, args.dbt_threads, args.layout
+            )
         )
         # written after every size, so a failure at a larger size keeps the smaller results
-        (args.work_dir / "results.json").write_text(json.dumps(results, indent=2))
+        name = "results.json" if args.layout == "mixed" else f"results_{args.layout}.json"
+        (args.work_dir / name).write_text(json.dumps(results, indent=2))
     keys = [k for k in results[0] if not isinstance(results[0][k], dict)]
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
