@@ -9,8 +9,22 @@
 -#}
 {% macro exact_sum(expression, scale=12, over=none) -%}
     cast(
-        sum(cast({{ expression }} as decimal(38, {{ scale }})))
+        sum(cast({{ expression }} as {{ exact_decimal_type(scale) }}))
         {%- if over %} over ({{ over }}){% endif %}
         as double precision
     )
+{%- endmacro %}
+
+{#- The exact decimal type of `exact_sum`: 38 digits, `scale` of them after the point. -#}
+{% macro exact_decimal_type(scale) -%}
+    {{ return(adapter.dispatch('exact_decimal_type', 'customer_segments')(scale)) }}
+{%- endmacro %}
+
+{% macro default__exact_decimal_type(scale) -%}
+    decimal(38, {{ scale }})
+{%- endmacro %}
+
+{#- BigQuery's `decimal` (numeric) keeps at most 9 decimals; `bignumeric` keeps 38. -#}
+{% macro bigquery__exact_decimal_type(scale) -%}
+    bignumeric(38, {{ scale }})
 {%- endmacro %}

@@ -67,6 +67,8 @@ class Snapshot:
     features: pd.DataFrame
     as_of_date: date
     test_status: dict[str, str]
+    # tables named like dbt's intermediates (`<model>__dbt_tmp...`) left in the warehouse
+    leftover_tables: list[str]
 
 
 def take_snapshot(db_path: Path, work_dir: Path) -> Snapshot:
@@ -84,9 +86,16 @@ def take_snapshot(db_path: Path, work_dir: Path) -> Snapshot:
             "order by customer_id"
         ).df()
         as_of_date = con.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0][0]
+        leftover_tables = [
+            f"{schema}.{name}"
+            for schema, name in con.sql(
+                "select schema_name, table_name from duckdb_tables() "
+                "where table_name like '%\\_\\_dbt\\_tmp%' escape '\\' order by 1, 2"
+            ).fetchall()
+        ]
     results = json.loads((work_dir / "target" / "run_results.json").read_text())
     status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
-    return Snapshot(segments, versions, features, as_of_date, status)
+    return Snapshot(segments, versions, features, as_of_date, status, leftover_tables)
 
 
 @dataclass(frozen=True)
@@ -195,6 +204,17 @@ def test_rescore_keeps_one_version_and_the_assignments(
     rescored, _ = rebuilt
     assert rescored.versions["model_version"].tolist() == [1]  # --full-refresh kept it too
     pd.testing.assert_frame_equal(rescored.segments, segment_world.first.segments)
+
+
+def test_incremental_builds_leave_no_intermediate_tables(
+    segment_world: SegmentWorld, rebuilt: tuple[Snapshot, Snapshot]
+) -> None:
+    """dbt-duckdb leaves `main.<model>__dbt_tmp<ts>` after an incremental Python model; the
+    on-run-end hook `drop_leftover_temp_tables` removes them (two per build without it)."""
+    rescored, refitted = rebuilt
+    assert segment_world.first.leftover_tables == []
+    assert rescored.leftover_tables == []
+    assert refitted.leftover_tables == []
 
 
 def test_refit_on_the_same_data_gives_identical_assignments(
