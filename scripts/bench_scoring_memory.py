@@ -120,8 +120,8 @@ def measure(args: argparse.Namespace) -> dict:
 def replicate(source: Path, target: Path, customers: int) -> None:
     """Write ``target`` with the step's inputs from ``source``, features repeated to ``customers``.
 
-    The copies keep the stored order of the source table (copy by copy), as a dbt build
-    writes it, so the scan reads them the way the model does.
+    The table is written copy by copy, each copy ordered by customer id. The assignment of a
+    customer does not depend on the read order, and the model scans the table as stored.
     """
     target.unlink(missing_ok=True)
     con = duckdb.connect(str(target))

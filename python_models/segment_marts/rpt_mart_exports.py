@@ -17,35 +17,33 @@ from custseg import segment_marts
 from custseg.dbt_io import count_rows, log_progress
 
 MODEL = "rpt_mart_exports"
-# Each mart's primary key, the row order of its file.
-EXPORT_ORDER = {
-    "dim_customers": "customer_id",
-    "dim_customer_segments": "customer_id",
-    "dim_segments": "segment_id",
-    "rpt_segment_feature_profiles": "segment_id, feature",
-    "rpt_rfm_vs_clusters": "rfm_segment, segment_id",
-    "rpt_segment_model_selection": "model_version, candidate_index",
-}
 
 
 def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
     configured_dir = dbt.config.get("mart_export_dir")
     export_dir = Path(configured_dir or "exports/marts")
-    # literal refs, so dbt sees the dependencies; restricted marts are deliberately absent
+    # literal refs, so dbt sees the dependencies; restricted marts are deliberately absent.
+    # Each mart comes with its primary key, the row order of its file: the same data gives
+    # a byte-identical file (and the same sha256).
     marts = {
-        "dim_customers": dbt.ref("dim_customers"),
-        "dim_customer_segments": dbt.ref("dim_customer_segments"),
-        "dim_segments": dbt.ref("dim_segments"),
-        "rpt_segment_feature_profiles": dbt.ref("rpt_segment_feature_profiles"),
-        "rpt_rfm_vs_clusters": dbt.ref("rpt_rfm_vs_clusters"),
-        "rpt_segment_model_selection": dbt.ref("rpt_segment_model_selection"),
+        "dim_customers": (dbt.ref("dim_customers"), "customer_id"),
+        "dim_customer_segments": (dbt.ref("dim_customer_segments"), "customer_id"),
+        "dim_segments": (dbt.ref("dim_segments"), "segment_id"),
+        "rpt_segment_feature_profiles": (
+            dbt.ref("rpt_segment_feature_profiles"),
+            "segment_id, feature",
+        ),
+        "rpt_rfm_vs_clusters": (dbt.ref("rpt_rfm_vs_clusters"), "rfm_segment, segment_id"),
+        "rpt_segment_model_selection": (
+            dbt.ref("rpt_segment_model_selection"),
+            "model_version, candidate_index",
+        ),
     }
     rows = []
-    for mart_name, relation in marts.items():
+    for mart_name, (relation, key) in marts.items():
         path = export_dir / f"{mart_name}.parquet"
-        # rows by key: the same data gives a byte-identical file (and the same sha256)
-        ordered = relation.order(EXPORT_ORDER[mart_name])
+        ordered = relation.order(key)
         size, digest = segment_marts.write_atomically(ordered.write_parquet, path)
         row_count = count_rows(relation)
         log_progress(f"{MODEL}: {path} ({row_count:,} rows, {size:,} bytes)")

@@ -66,16 +66,16 @@ def _normalised(
     """A select over one relation with the run bookkeeping removed or masked."""
     columns = con.sql(f'describe "{database}"."{schema}"."{table}"').fetchall()
     skipped = WALL_CLOCK_COLUMNS.get((schema, table), set())
+    condition, masked = WALL_CLOCK_FILES.get((schema, table), ("false", set()))
+    work = str(work_dir).replace("'", "''")
     expressions = []
     for name, column_type, *_ in columns:
         if name in skipped:
             continue
         quoted = f'"{name}"'
-        condition, masked = WALL_CLOCK_FILES.get((schema, table), ("false", set()))
         if name in masked:
             quoted = f"case when {condition} then null else {quoted} end"
         if column_type == "VARCHAR":
-            work = str(work_dir).replace("'", "''")
             quoted = (
                 f"regexp_replace(replace({quoted}, '{work}', '<work>'), "
                 f"'{ELAPSED_IN_JSON}', '\"elapsed_seconds\": <t>', 'g')"
