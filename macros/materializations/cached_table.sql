@@ -7,7 +7,9 @@
     fingerprint of its inputs equals the one stored when it was built:
 
     - the compiled SQL, with the run's start time masked (so code, macro and var changes,
-      and the list of raw files, all count);
+      and the list of raw files, all count), and the model's enforced contract (column
+      types and constraints: dbt's `table` materialization, which this one calls, checks
+      the columns against it and creates the table with its constraints);
     - size and modification time of every raw file the SQL reads (`read_csv('…')`,
       `read_parquet('…')`), and the md5 of its content when it is at most 64 MB;
     - the content of every seed it refs, and the stored fingerprint and build time of every
@@ -80,6 +82,16 @@
                 {%- do parts.append(row | join('|')) -%}
             {%- endfor -%}
         {%- endif -%}
+    {%- endif -%}
+
+    {#- An enforced contract shapes the table (column types, constraints): a changed
+        contract rebuilds it, so the constraints always hold for the stored rows. -#}
+    {%- if config.get('contract').enforced -%}
+        {%- set contract = [] -%}
+        {%- for column in model.columns.values() -%}
+            {%- do contract.append([column.name, column.data_type, column.constraints]) -%}
+        {%- endfor -%}
+        {%- do parts.append(tojson(contract) ~ tojson(model.constraints)) -%}
     {%- endif -%}
 
     {#- Refs: seed content, or the stored fingerprint of a model. Sources are the raw files. -#}
