@@ -8,7 +8,7 @@ project's own as-of date: the day after the latest staged order), for example
 the history tables, which survive rebuilds.
 
 Each month uses a model trained on or before its own as-of date, never a later one: the
-refit policy of `dim_segment_model_versions` (docs block `segment_refit_policy`) fits a new
+refit policy of `int_segment_model_versions` (docs block `segment_refit_policy`) fits a new
 version when no stored version qualifies. After the builds this script checks it for
 every run of the history and prints one line per run.
 
@@ -47,7 +47,7 @@ from (
     from {{ ref('fct_segment_history') }}
     group by 1, 2
 ) as history
-left join {{ ref('dim_segment_model_versions') }} as versions
+left join {{ ref('int_segment_model_versions') }} as versions
     on history.model_version = versions.model_version
 order by 1, 2
 """

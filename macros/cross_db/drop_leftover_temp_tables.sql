@@ -3,7 +3,7 @@
     the end of every build (`on-run-end`). On an incremental run dbt-duckdb writes a Python
     model's result to `main.<model>__dbt_tmp<timestamp>` as a real table but treats it as a
     temporary one and never drops it, so every re-score build added two tables (those of
-    `dim_segment_model_versions` and `fct_segment_run_silhouettes`) that BI tools list.
+    `int_segment_model_versions` and `fct_segment_run_silhouettes`) that BI tools list.
     Only tables of this project's models whose name is `<model>__dbt_tmp` plus digits go.
     Other adapters: nothing (their temporary tables end with the session).
 -#}

@@ -55,7 +55,7 @@ def model(dbt, session):
     sample_size = int(configured_size or DEFAULT_SAMPLE_SIZE)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     version = segments_dbt.active_version_row(
-        read_relation(dbt.ref("dim_segment_model_versions")), as_of_date
+        read_relation(dbt.ref("int_segment_model_versions")), as_of_date
     )
     segmentation = segments_dbt.segmentation_from_row(version)
     merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
@@ -63,7 +63,7 @@ def model(dbt, session):
 
     # the same customers in both samples: both hold exactly the clustered customers
     features = read_sample(dbt.ref("int_segment_features"), sample_size)
-    labels = read_sample(dbt.ref("fct_customer_segments"), sample_size)
+    labels = read_sample(dbt.ref("int_customer_segments_assigned"), sample_size)
     sample = features.merge(labels[["customer_id", "segment_id"]], on="customer_id")
     sample["segment_id"] = remap_segment_ids(sample["segment_id"], merges)
     keep = (sample["segment_id"] != NOISE_SEGMENT_ID) & ~sample["customer_id"].isin(set(objections))

@@ -1,4 +1,4 @@
-"""Per-customer CLV predictions from the parameters fitted in `rpt_clv_parameters`.
+"""Per-customer CLV predictions from the parameters fitted in `int_clv_parameters_fitted`.
 
 Predictions that depend on a fit that did not converge are null (and the reason is logged).
 """
@@ -9,7 +9,7 @@ from custseg.dbt_io import log_progress, read_relation
 
 def model(dbt, session):
     horizon_days = float(dbt.config.get("clv_horizon_days"))
-    parameters = read_relation(dbt.ref("rpt_clv_parameters"))
+    parameters = read_relation(dbt.ref("int_clv_parameters_fitted"))
     inputs = read_relation(dbt.ref("int_clv_inputs"))
 
     fits = {row["model_component"]: row for row in parameters.to_dict("records")}

@@ -32,7 +32,7 @@ def model(dbt, session):
 
     # the same customers in both samples: both hold exactly the clustered customers
     feature_sample = read_sample(dbt.ref("int_segment_features"), sample_size)
-    label_sample = read_sample(dbt.ref("fct_customer_segments"), sample_size)
+    label_sample = read_sample(dbt.ref("int_customer_segments_assigned"), sample_size)
     sample = feature_sample.merge(
         label_sample[["customer_id", "segment_id"]], on="customer_id", how="inner"
     )

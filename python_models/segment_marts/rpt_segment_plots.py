@@ -34,13 +34,13 @@ def model(dbt, session):
         dbt.ref("rpt_segment_model_selection"), order_by="model_version, candidate_index"
     )
     version = segments_dbt.active_version_row(
-        read_relation(dbt.ref("dim_segment_model_versions")), as_of_date
+        read_relation(dbt.ref("int_segment_model_versions")), as_of_date
     )
     segmentation = segments_dbt.segmentation_from_row(version)
     merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
 
     feature_sample = read_sample(dbt.ref("int_segment_features"), sample_size)
-    label_sample = read_sample(dbt.ref("fct_customer_segments"), sample_size)
+    label_sample = read_sample(dbt.ref("int_customer_segments_assigned"), sample_size)
     sample = feature_sample.merge(
         label_sample[["customer_id", "segment_id"]], on="customer_id", how="inner"
     )

@@ -1,6 +1,6 @@
 """Centroids of every stored segment model version, one row per version x segment x column.
 
-Unpacked from the engine's model JSON in `dim_segment_model_versions`, in the preprocessed
+Unpacked from the engine's model JSON in `int_segment_model_versions`, in the preprocessed
 space, for the portable SQL scoring macro `score_nearest_centroid`.
 """
 
@@ -9,5 +9,5 @@ from custseg.dbt_io import read_relation
 
 
 def model(dbt, session):
-    versions = read_relation(dbt.ref("dim_segment_model_versions"))
+    versions = read_relation(dbt.ref("int_segment_model_versions"))
     return segments_dbt.centroids_table(versions.sort_values("model_version").to_dict("records"))

@@ -1,6 +1,6 @@
 """Preprocessing parameters of every stored segment model version, one row per column.
 
-Unpacked from the engine's model JSON in `dim_segment_model_versions`: per feature the
+Unpacked from the engine's model JSON in `int_segment_model_versions`: per feature the
 log1p flag, clip bounds and imputation value; per kept column (feature or null indicator)
 the scaler's center and scale. The SQL scoring macro `score_nearest_centroid` applies them.
 """
@@ -10,7 +10,7 @@ from custseg.dbt_io import read_relation
 
 
 def model(dbt, session):
-    versions = read_relation(dbt.ref("dim_segment_model_versions"))
+    versions = read_relation(dbt.ref("int_segment_model_versions"))
     return segments_dbt.preprocessing_table(
         versions.sort_values("model_version").to_dict("records")
     )

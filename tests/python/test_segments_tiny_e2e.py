@@ -19,8 +19,8 @@ from conftest import World, generate, run_dbt
 # The segment models, what they read, and their tests (as in test_segments_e2e.py).
 SEGMENT_MODELS = [
     "int_segment_features",
-    "dim_segment_model_versions",
-    "fct_customer_segments",
+    "int_segment_model_versions",
+    "int_customer_segments_assigned",
     "rpt_segment_model_selection",
 ]
 WITH_UPSTREAM = [
@@ -47,7 +47,7 @@ def test_the_whole_build_passes(tiny_world: World) -> None:
     statuses = {r["status"] for r in results["results"]}
     assert statuses <= {"success", "pass", "warn", "no-op"}, statuses
     log = (tiny_world.work_dir / "logs" / "dbt.log").read_text()
-    assert "dim_segment_model_versions: single-segment fallback: the fit sample has" in log
+    assert "int_segment_model_versions: single-segment fallback: the fit sample has" in log
 
 
 def test_every_customer_gets_a_segment(tiny_world: World) -> None:
@@ -55,7 +55,7 @@ def test_every_customer_gets_a_segment(tiny_world: World) -> None:
     assert clustered >= 1
     assigned = tiny_world.query(
         "select segment_id, algorithm, model_version, count(*) "
-        "from marts.fct_customer_segments group by all"
+        "from marts.int_customer_segments_assigned group by all"
     )
     assert assigned == [(1, "single_segment", 1, clustered)]
     customers = tiny_world.query("select count(*) from marts.dim_customers")[0][0]
@@ -69,7 +69,7 @@ def test_every_customer_gets_a_segment(tiny_world: World) -> None:
 def test_the_fallback_is_explained(tiny_world: World) -> None:
     ((algorithm, n_clusters, note, sample_rows),) = tiny_world.query(
         "select algorithm, n_clusters, selection_note, n_sample_rows "
-        "from marts.dim_segment_model_versions"
+        "from marts.int_segment_model_versions"
     )
     assert (algorithm, n_clusters) == ("single_segment", 1)
     assert note.startswith(f"single-segment fallback: the fit sample has {sample_rows} customers")
@@ -90,10 +90,10 @@ def test_real_data_after_the_toy_files_refits(tiny_world: World, tmp_path: Path)
     grown = World(raw_dir=raw, truth_dir=raw, db_path=db_path, work_dir=tmp_path)
     versions = grown.query(
         "select model_version, algorithm, refit_reasons "
-        "from marts.dim_segment_model_versions order by model_version"
+        "from marts.int_segment_model_versions order by model_version"
     )
     assert [v[1] for v in versions][0] == "single_segment"
     assert len(versions) == 2 and versions[1][1] != "single_segment"
     assert "is the single-segment fallback fitted on" in versions[1][2]
-    segments = grown.query("select count(distinct segment_id) from marts.fct_customer_segments")
+    segments = grown.query("select count(distinct segment_id) from marts.int_customer_segments_assigned")
     assert segments[0][0] >= 2

@@ -7,7 +7,7 @@ candidates as (
 ),
 
 model_versions as (
-    select * from {{ ref('dim_segment_model_versions') }}
+    select * from {{ ref('int_segment_model_versions') }}
 ),
 
 selected_candidates as (

@@ -1,5 +1,5 @@
 -- The portable SQL scoring (macro score_nearest_centroid) and the Python assignment in
--- fct_customer_segments give the same segment to at least 99.9% of customers, whenever the
+-- int_customer_segments_assigned give the same segment to at least 99.9% of customers, whenever the
 -- model version in use is a nearest-centroid model (kmeans, agglomerative) without PCA.
 -- Fails with one row of counts.
 {%- set feature_names = segment_features() | map(attribute='name') | list %}
@@ -7,7 +7,7 @@
 with
 
 python_segments as (
-    select * from {{ ref('fct_customer_segments') }}
+    select * from {{ ref('int_customer_segments_assigned') }}
 ),
 
 centroid_versions as (
@@ -21,7 +21,7 @@ sql_segments as (
         feature_columns=feature_names,
         preprocessing_relation=ref('int_segment_preprocessing'),
         centroids_relation=ref('int_segment_centroids'),
-        model_version='(select max(model_version) from ' ~ ref('fct_customer_segments') ~ ')',
+        model_version='(select max(model_version) from ' ~ ref('int_customer_segments_assigned') ~ ')',
     ) }}
 ),
 

@@ -8,7 +8,7 @@
     2. customers without a completed order get the rule-based segment 0 (docs block
        `no_purchase_segment`);
     3. everyone else (exactly the customers of int_segment_features) gets the cluster from
-       fct_customer_segments, mapped through int_segment_merges_resolved.
+       int_customer_segments_assigned, mapped through int_segment_merges_resolved.
 
     `is_churned` / `is_active` apply var `churn_window_days` (docs block `churn_window_days`).
 -#}
@@ -20,11 +20,11 @@
 with
 
 customers as (
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customers_joined') }}
 ),
 
 customer_segments as (
-    select * from {{ ref('fct_customer_segments') }}
+    select * from {{ ref('int_customer_segments_assigned') }}
 ),
 
 segment_merges as (

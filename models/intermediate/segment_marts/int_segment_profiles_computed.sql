@@ -36,7 +36,7 @@
 with
 
 customers as (
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customers_joined') }}
 ),
 
 customer_segments as (

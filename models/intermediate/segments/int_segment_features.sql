@@ -11,7 +11,7 @@
 with
 
 customers as (
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customers_joined') }}
 ),
 
 profiling_objections as (

@@ -14,7 +14,7 @@
       `attribution_window_days`, campaign cost split by touches, purchase-rate lift over
       the run's control group.
     * `is_refit_recommended`: the latest run's PSI exceeds var `psi_warn` under the same
-      model version as the run before it; dim_segment_model_versions reads it at the next
+      model version as the run before it; int_segment_model_versions reads it at the next
       build (var `segment_drift_relation`).
 -#}
 

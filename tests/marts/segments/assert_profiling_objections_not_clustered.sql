@@ -18,7 +18,7 @@ clustering_input as (
 ),
 
 model_assignments as (
-    select * from {{ ref('fct_customer_segments') }}
+    select * from {{ ref('int_customer_segments_assigned') }}
 ),
 
 customer_segments as (
@@ -37,7 +37,7 @@ clustered_objectors as (
 assigned_objectors as (
     select
         model_assignments.customer_id,
-        'in fct_customer_segments' as violation
+        'in int_customer_segments_assigned' as violation
     from model_assignments
     inner join objections
         on model_assignments.customer_id = objections.customer_id

@@ -3,11 +3,11 @@
 with
 
 customer_segments as (
-    select * from {{ ref('fct_customer_segments') }}
+    select * from {{ ref('int_customer_segments_assigned') }}
 ),
 
 model_versions as (
-    select * from {{ ref('dim_segment_model_versions') }}
+    select * from {{ ref('int_segment_model_versions') }}
 ),
 
 used_versions as (

@@ -1,6 +1,6 @@
 """Every clustered customer's segment under the model version this build uses.
 
-The version is the latest in `dim_segment_model_versions` trained on or before the as-of
+The version is the latest in `int_segment_model_versions` trained on or before the as-of
 date. Customers stream from `int_segment_features` as stored, in batches of var
 `segment_batch_rows` (no `order by`: a global sort would hold every customer at once), and
 are assigned with the engine (nearest centroid, gmm posterior, or nearest core point within
@@ -12,14 +12,14 @@ the same whatever the read order.
 from custseg import segments_dbt
 from custseg.dbt_io import count_rows, iter_batches, log_progress, read_relation
 
-MODEL = "fct_customer_segments"
+MODEL = "int_customer_segments_assigned"
 
 
 def model(dbt, session):
     batch_rows = dbt.config.get("segment_batch_rows")
     batch_rows = segments_dbt.int_setting(batch_rows, segments_dbt.DEFAULT_BATCH_ROWS)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    versions = read_relation(dbt.ref("dim_segment_model_versions"))
+    versions = read_relation(dbt.ref("int_segment_model_versions"))
     row = segments_dbt.active_version_row(versions, as_of_date)
     segmentation = segments_dbt.segmentation_from_row(row)
     features = dbt.ref("int_segment_features")

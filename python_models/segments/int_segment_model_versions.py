@@ -22,7 +22,7 @@ from custseg.dbt_io import (
     read_table,
 )
 
-MODEL = "dim_segment_model_versions"
+MODEL = "int_segment_model_versions"
 
 
 def model(dbt, session):
@@ -85,7 +85,7 @@ def model(dbt, session):
     # those no longer configured come from dim_customers (the fit ignores extra columns).
     previous = segments_dbt.previous_segmentation(stored_frame, decision)
     missing = segments_dbt.missing_previous_features(previous, features_relation.columns)
-    customers = dbt.ref("dim_customers")
+    customers = dbt.ref("int_customers_joined")
     readable = [name for name in missing if name in customers.columns]
     if readable:
         log_progress(f"{MODEL}: previous model's features {readable} read from dim_customers")

@@ -18,19 +18,19 @@ def model(dbt, session):
     inputs = read_relation(dbt.ref("int_clv_inputs")).sort_values("customer_id")
 
     triples = clv.aggregate_rows(inputs, ["frequency", "recency", "t"])
-    log_progress(f"rpt_clv_parameters: fitting {purchase_model} on {len(inputs):,} customers")
+    log_progress(f"int_clv_parameters_fitted: fitting {purchase_model} on {len(inputs):,} customers")
     purchase_fit = clv.fit_purchase_model(
         triples["frequency"], triples["recency"], triples["t"], triples["weight"], purchase_model
     )
-    log_progress(f"rpt_clv_parameters: {clv.describe_fit(purchase_fit)}")
+    log_progress(f"int_clv_parameters_fitted: {clv.describe_fit(purchase_fit)}")
 
     repeat_buyers = inputs[(inputs["frequency"] > 0) & (inputs["monetary_value"] > 0)]
     spend_inputs = clv.aggregate_rows(repeat_buyers, ["frequency", "monetary_value"])
-    log_progress(f"rpt_clv_parameters: fitting gamma_gamma on {len(repeat_buyers):,} repeat buyers")
+    log_progress(f"int_clv_parameters_fitted: fitting gamma_gamma on {len(repeat_buyers):,} repeat buyers")
     spend_fit = clv.fit_spend_model(
         spend_inputs["frequency"], spend_inputs["monetary_value"], spend_inputs["weight"]
     )
-    log_progress(f"rpt_clv_parameters: {clv.describe_fit(spend_fit)}")
+    log_progress(f"int_clv_parameters_fitted: {clv.describe_fit(spend_fit)}")
 
     parameters = pd.DataFrame(
         [

@@ -1,6 +1,6 @@
 -- Every clustered customer (int_segment_features: a completed order, no objection to
 -- profiling) has exactly one segment in
--- fct_customer_segments, and nobody else has one. Fails with one row per missing or extra
+-- int_customer_segments_assigned, and nobody else has one. Fails with one row per missing or extra
 -- customer.
 with
 
@@ -9,7 +9,7 @@ clustered_customers as (
 ),
 
 customer_segments as (
-    select * from {{ ref('fct_customer_segments') }}
+    select * from {{ ref('int_customer_segments_assigned') }}
 )
 
 select

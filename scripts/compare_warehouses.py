@@ -1,0 +1,59 @@
+"""Compare two DuckDB warehouses relation by relation (EXCEPT ALL both ways, bookkeeping masked).
+
+Usage:
+
+    python scripts/compare_warehouses.py OLD.duckdb NEW.duckdb \
+        [--left-work DIR] [--right-work DIR] [--ignore-column file_path]
+
+Relations renamed by README "Changes" are matched by their new name. Prints one line per
+relation that differs and exits 1 when anything differs. The masks are documented in
+`custseg.warehouse_diff`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from custseg.warehouse_diff import compare_warehouses
+from custseg.warehouse_renames import RENAMED_RELATIONS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "left", help="the first warehouse file (for example, built before a change)"
+    )
+    parser.add_argument("right", help="the second warehouse file")
+    parser.add_argument("--left-work", help="folder of the first build, masked in file paths")
+    parser.add_argument("--right-work", help="folder of the second build, masked in file paths")
+    parser.add_argument(
+        "--ignore-column",
+        action="append",
+        default=[],
+        help="a column left out of every comparison (repeatable), e.g. file_path",
+    )
+    args = parser.parse_args(argv)
+    diff = compare_warehouses(
+        args.left,
+        args.right,
+        left_work_dir=args.left_work,
+        right_work_dir=args.right_work,
+        renames=RENAMED_RELATIONS,
+        ignored_columns=frozenset(args.ignore_column),
+    )
+    print(f"compared {len(diff.compared)} relations")
+    for name in diff.only_left:
+        print(f"only in {args.left}: {name}")
+    for name in diff.only_right:
+        print(f"only in {args.right}: {name}")
+    for name, (missing, extra) in diff.column_mismatch.items():
+        print(f"{name}: columns only left {missing}, only right {extra}")
+    for name, (left_rows, right_rows) in diff.differing.items():
+        print(f"{name}: {left_rows} rows only left, {right_rows} rows only right")
+    print("identical" if diff.identical else "DIFFERENT")
+    return 0 if diff.identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
