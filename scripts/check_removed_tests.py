@@ -38,17 +38,15 @@ from pathlib import Path
 
 import duckdb
 
+from custseg.warehouse_renames import RENAMED_RELATIONS
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
-# Models of the old code whose body now lives under another name (issue 13's renames):
-# a test removed from the old name guarded the column where the new one creates it.
-RENAMED_MODELS = {
-    "dim_customers": "int_customers_joined",
-    "fct_customer_segments": "int_customer_segments_assigned",
-    "rpt_clv_parameters": "int_clv_parameters_fitted",
-    "dim_segment_model_versions": "int_segment_model_versions",
-}
+# Models of the old code whose body now lives under another name: the renamed relations,
+# and `dim_customers`, now a view over `int_customers_joined` where its columns are created.
+# A test removed from the old name guarded the column where the new one creates it.
+RENAMED_MODELS = RENAMED_RELATIONS | {"dim_customers": "int_customers_joined"}
 IGNORED_PATHS = shutil.ignore_patterns(
     ".git", ".venv", "target", "logs", "dbt_packages", "*.duckdb", "*.duckdb.wal", "data"
 )
