@@ -218,9 +218,9 @@ def break_model(model_path: Path, test: RemovedTest, is_text: bool) -> str:
         + "\n\ndef model(dbt, session):\n"
         + "    import duckdb\n\n"
         + "    unbroken = unbroken_model(dbt, session)\n"
-        + "    with duckdb.connect() as con:\n"
-        + "        con.register('unbroken_model', unbroken)\n"
-        + f"        return con.sql({query!r}).to_arrow_table()\n"
+        + "    con = duckdb.connect()\n"
+        + "    con.register('unbroken_model', unbroken)\n"
+        + f"    return con.sql({query!r}).to_arrow_table()\n"
     )
     return how
 
@@ -313,6 +313,12 @@ def main() -> None:
             result = dbt(["build", "--select", f"{test.model}+"], project, run_work, run_env)
             model_path.write_text(original)
             failed = failed_nodes(run_work)
+            if result.returncode != 0 and not failed:
+                # dbt stopped before running a node (for example a parse error): the
+                # break was not tested, so it does not count as caught.
+                raise SystemExit(
+                    f"dbt failed outside the DAG for {test.name}:\n{result.stdout[-3000:]}"
+                )
             rows.append(
                 (
                     f"{test.kind} on {test.model}",
