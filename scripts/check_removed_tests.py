@@ -84,14 +84,14 @@ def dbt(
 
 
 def parse_tests(project: Path, work: Path, env: dict[str, str]) -> tuple[dict, dict]:
-    """Parse `project`; return its test nodes and its model nodes, both by name."""
+    """Parse `project`; return its test nodes and its model and seed nodes, both by name."""
     result = dbt(["parse", "--quiet"], project, work, env)
     if result.returncode != 0:
         raise SystemExit(f"dbt parse failed in {project}:\n{result.stdout}\n{result.stderr}")
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     nodes = manifest["nodes"].values()
     tests = {n["name"]: n for n in nodes if n["resource_type"] == "test"}
-    models = {n["name"]: n for n in nodes if n["resource_type"] == "model"}
+    models = {n["name"]: n for n in nodes if n["resource_type"] in ("model", "seed")}
     return tests, models
 
 
@@ -209,6 +209,11 @@ def break_model(model_path: Path, test: RemovedTest, is_text: bool) -> str:
     how, query = break_query(test, "unbroken_model", is_text)
     if model_path.suffix == ".sql":
         model_path.write_text(f"with unbroken_model as (\n{source}\n)\n\n{query}\n")
+        return how
+    if model_path.suffix == ".csv":
+        with duckdb.connect() as con:
+            con.sql(f"create table unbroken_model as from read_csv('{model_path}')")
+            con.sql(f"copy ({query}) to '{model_path}' (header)")
         return how
     source = re.sub(
         r"^def model\(dbt, session\)", "def unbroken_model(dbt, session)", source, flags=re.M
