@@ -11,7 +11,8 @@ a derived column is tested once, where it is created. This script checks that cl
    in the final select of the model the test was attached to (nulls for `not_null`, a
    value outside the range for `accepted_range`, an unknown category, an orphan key, a
    duplicated row for `unique`), runs `dbt build` on that model and everything downstream
-   of it, over a warehouse already built from a tiny generated world, and reports whether
+   of it (with var `refit`, so the model registry writes a row too), over a warehouse
+   already built from a tiny generated world, and reports whether
    the build failed and which node failed first.
 
 Every row should say "yes": the break is still caught by a contract, another test or an
@@ -236,8 +237,9 @@ def failed_nodes(work: Path) -> list[str]:
     if not results_path.exists():
         return []
     results = json.loads(results_path.read_text())["results"]
+    # test.<project>.<name>.<hash>, model.<project>.<name>, unit_test.<project>.<model>.<name>
     return [
-        r["unique_id"].split(".")[-1]
+        r["unique_id"].split(".")[2]
         if r["unique_id"].startswith("test.")
         else r["unique_id"].split(".", 2)[-1]
         for r in results
@@ -274,8 +276,8 @@ def main() -> None:
             f"{len(removed)} data tests removed since {args.old_ref}: "
             + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])),
             f"{len(picks)} picked with seed {args.seed}; each breaks the column in a copy of the "
-            f"project and runs `dbt build --select <model>+` over a built world of "
-            f"{args.customers} customers.",
+            "project and runs `dbt build --select <model>+ --vars '{refit: true}'` over a built "
+            f"world of {args.customers} customers.",
             "",
         ]
 
@@ -315,7 +317,14 @@ def main() -> None:
             shutil.copyfile(work / "world.duckdb", work / "broken.duckdb")
             run_work = work / "broken"
             shutil.rmtree(run_work, ignore_errors=True)
-            result = dbt(["build", "--select", f"{test.model}+"], project, run_work, run_env)
+            # A rebuild over the same data writes no new model version unless it refits, so
+            # the broken build refits: every model, the registry included, writes its rows.
+            result = dbt(
+                ["build", "--select", f"{test.model}+", "--vars", "{refit: true}"],
+                project,
+                run_work,
+                run_env,
+            )
             model_path.write_text(original)
             failed = failed_nodes(run_work)
             if result.returncode != 0 and not failed:
