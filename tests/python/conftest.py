@@ -64,26 +64,38 @@ def generate(out: Path, customers: int, seed: int, *extra: str) -> Path:
 
 
 def run_dbt(
-    args: list[str], *, raw_dir: Path, db_path: Path, work_dir: Path, check: bool = True
+    args: list[str],
+    *,
+    raw_dir: Path,
+    db_path: Path,
+    work_dir: Path,
+    check: bool = True,
+    project_dir: Path = REPO,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run dbt from the repository root against `raw_dir`, writing only under `work_dir`."""
-    env = os.environ | {
-        "RAW_DATA_DIR": str(raw_dir),
-        "SEGMENTS_DB_PATH": str(db_path),
-        "DBT_TARGET_PATH": str(work_dir / "target"),
-        "DBT_LOG_PATH": str(work_dir / "logs"),
-        "SEGMENT_PLOTS_DIR": str(work_dir / "plots"),
-        "MART_EXPORT_DIR": str(work_dir / "exports" / "marts"),
-        "EXPORT_DIR": str(work_dir / "exports" / "activation"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        # The profile's default is one dbt thread (safe at a million customers). The tests
-        # use two so that models also run at the same time (for example two cached_table
-        # models writing their fingerprints).
-        "SEGMENTS_DBT_THREADS": os.environ.get("SEGMENTS_DBT_THREADS", "2"),
-    }
+    """Run dbt in `project_dir` (the repository root) against `raw_dir`, writing only under
+    `work_dir`; `extra_env` adds or overrides environment variables."""
+    env = (
+        os.environ
+        | {
+            "RAW_DATA_DIR": str(raw_dir),
+            "SEGMENTS_DB_PATH": str(db_path),
+            "DBT_TARGET_PATH": str(work_dir / "target"),
+            "DBT_LOG_PATH": str(work_dir / "logs"),
+            "SEGMENT_PLOTS_DIR": str(work_dir / "plots"),
+            "MART_EXPORT_DIR": str(work_dir / "exports" / "marts"),
+            "EXPORT_DIR": str(work_dir / "exports" / "activation"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # The profile's default is one dbt thread (safe at a million customers). The tests
+            # use two so that models also run at the same time (for example two cached_table
+            # models writing their fingerprints).
+            "SEGMENTS_DBT_THREADS": os.environ.get("SEGMENTS_DBT_THREADS", "2"),
+        }
+        | (extra_env or {})
+    )
     result = subprocess.run(
         [str(BIN / "dbt"), *args],
-        cwd=REPO,
+        cwd=project_dir,
         env=env,
         capture_output=True,
         text=True,
