@@ -29,7 +29,6 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, World, generate
-from custseg.activation import control_group_mask
 
 BIN = Path(sys.executable).parent
 SEED = 21
@@ -38,7 +37,7 @@ END_DATE = date(2026, 10, 1)
 RUN_DATES = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
 CONTROL_SHARE = 0.1
 BUILD_VARS = {
-    "activation_min_audience": {"email": 5, "ads": 20},
+    "activation_min_audience": {"crm": 1, "email": 5, "ads": 20},
     "algorithms": ["kmeans"],
     "segment_k_max": 6,
 }
@@ -156,6 +155,7 @@ def expected_suppressed(crm: pd.DataFrame, suppressions: pd.DataFrame) -> set[st
 
 
 def control_bucket(customer_id: str, model_version: int) -> float:
+    """Independent reference of the macro control_group_bucket (docs block control_groups)."""
     return int(sha(f"{model_version}:{customer_id}")[:8], 16) / 2**32
 
 
@@ -361,6 +361,23 @@ def test_consent_and_suppression_end_to_end(activation_world: ActivationWorld) -
     email_of = emails["email_normalised"]
     customers_of_email = email_of.reset_index().groupby("email_normalised")["customer_id"].agg(set)
 
+    # the audience's channel flags are the rules, computed here from the raw files
+    flags = frame(
+        world,
+        "select customer_id, is_email_eligible, is_ads_eligible "
+        "from intermediate.int_activation_audience",
+    ).set_index("customer_id")
+    assert set(flags.index) == set(history.index) - suppressed
+    ads_expected = [
+        cid in consent.index and not control_flag(cid, model_version) for cid in flags.index
+    ]
+    email_expected = [
+        ads and cid not in unreachable for cid, ads in zip(flags.index, ads_expected, strict=True)
+    ]
+    assert flags["is_ads_eligible"].tolist() == ads_expected
+    assert flags["is_email_eligible"].tolist() == email_expected
+    assert 0 < sum(email_expected) < sum(ads_expected)
+
     crm_export = read_files(activation_world.export_dir, "crm")
     assert not set(crm_export["customer_id"]) & suppressed
     assert set(crm_export["customer_id"]) == set(history.index) - suppressed
@@ -490,19 +507,19 @@ def test_control_groups_agree_and_are_held_out(activation_world: ActivationWorld
     assert not history.loc[~profiled, "is_control_group"].any()
     assert 0.07 < history.loc[profiled, "is_control_group"].mean() < 0.13
 
-    # the SQL macro control_group_bucket and custseg.activation agree bit for bit
+    # the SQL macro control_group_bucket equals the reference here bit for bit
     finalized = frame(
         world,
         "select customer_id, model_version, control_group_bucket, is_control_group, "
         "is_profiling_objection from intermediate.int_customer_segments_finalized",
     )
-    python_buckets = [
+    reference_buckets = [
         control_bucket(cid, int(version))
         for cid, version in zip(finalized["customer_id"], finalized["model_version"], strict=True)
     ]
-    assert finalized["control_group_bucket"].tolist() == python_buckets
-    mask = control_group_mask(finalized["customer_id"], str(model_version), CONTROL_SHARE)
-    assert (finalized["is_control_group"] == (mask & ~finalized["is_profiling_objection"])).all()
+    assert finalized["control_group_bucket"].tolist() == reference_buckets
+    drawn = finalized["customer_id"].map(lambda cid: control_flag(cid, model_version))
+    assert (finalized["is_control_group"] == (drawn & ~finalized["is_profiling_objection"])).all()
 
     crm_export = read_files(activation_world.export_dir, "crm")
     flags = crm_export["is_control_group"] == "true"
