@@ -19,7 +19,7 @@
 with
 
 customers as (
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customers_joined') }}
 ),
 
 customer_segments as (
