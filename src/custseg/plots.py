@@ -38,12 +38,12 @@ from sklearn.metrics import silhouette_samples
 from threadpoolctl import threadpool_limits
 
 from custseg.files import write_atomically
+from custseg.naming import NOISE_NAME
 from custseg.sampling import subsample_indices
 from custseg.segment_ids import NO_PURCHASE, NOISE
 
 DPI = 110
 NOISE_COLOR = "#9e9e9e"
-NOISE_NAME = "Outliers"
 _ALGORITHM_ORDER = ("kmeans", "gmm", "agglomerative", "dbscan", "hdbscan")
 _ALGORITHM_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 _DENSITY = {"dbscan", "hdbscan"}

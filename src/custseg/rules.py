@@ -36,7 +36,7 @@ def segment_rules(
     labels: Sequence[int] | np.ndarray | pd.Series,
     feature_names: Sequence[str],
     *,
-    max_rows: int = 20_000,
+    max_rows: int,
     max_depth: int = 2,
     random_state: int = 42,
 ) -> pd.DataFrame:

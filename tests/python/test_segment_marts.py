@@ -201,7 +201,7 @@ def test_segment_rules_describe_planted_segments(customers: pd.DataFrame) -> Non
     assert (rules["rule_sample_rows"] == 200).all()
     assert rules["rule_text"].str.len().min() > 0
     assert (rules["rule_coverage"] > 0.7).all()
-    assert segment_rules(buyers.iloc[:0], [], FEATURES).empty
+    assert segment_rules(buyers.iloc[:0], [], FEATURES, max_rows=200).empty
 
 
 # ---------------------------------------------------------------------------------------------
