@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from custseg import segment_docs
-from custseg.segment_marts import currency_symbol
+from custseg.formatting import currency_symbol
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 

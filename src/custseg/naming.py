@@ -1,7 +1,7 @@
-"""Human names, descriptions and recommended actions for segments.
+"""Human names and descriptions for segments, and the named segments of the marts.
 
-No I/O and no dbt imports. Input is the long profile frame of
-:func:`custseg.profiling.segment_feature_profiles` (segment x feature means and z-scores).
+No I/O and no dbt imports. Input is the long profile frame of model
+``int_segment_profiles_computed`` (segment x feature means and z-scores, computed in SQL).
 
 Names (:func:`name_segments`) are ``"<Value tier> <behaviour>[, <qualifier>...]"``, e.g.
 ``"High-value loyalists, app-first"``:
@@ -21,24 +21,33 @@ colliding names get qualifiers from their most distinguishing features
 (:data:`QUALIFIERS`), then roman numerals (``II``, ``III`` ... by segment id) as a last resort.
 Noise (segment ``-1``) is always named ``Outliers``.
 
-Overrides (:func:`apply_overrides`) come from a seed (``segment_id, segment_name,
-segment_description, owner, recommended_action, merge_into_segment_id``). Recommended actions
-(:func:`recommend_action`) come from a playbook seed; :func:`default_playbook` is a starting
-point.
+:func:`name_mart_segments` names every segment of the current model for model
+``int_segments_named``: the automatic names, the action of seed ``segment_playbook``
+(:mod:`custseg.playbook`), the values of seed ``segment_overrides`` (:mod:`custseg.overrides`),
+the distinguishing features and the decision-tree rules (:mod:`custseg.rules`). Customers
+without a completed order form the rule-based segment ``No purchase yet``.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from custseg.clustering.model import NOISE_SEGMENT_ID
-from custseg.profiling import profiles_wide
+from custseg.formatting import (
+    feature_kind,
+    format_feature_value,
+    format_interval,
+    is_finite,
+)
+from custseg.overrides import OverrideResult, apply_overrides
+from custseg.playbook import recommend_actions
+from custseg.profiling import top_distinguishing_features
+from custseg.rules import RULE_COLUMNS
+from custseg.segment_ids import NO_PURCHASE, NOISE
 
 NOISE_NAME = "Outliers"
 NOISE_DESCRIPTION = (
@@ -203,7 +212,7 @@ def name_segments(
     """Deterministic, unique, human names and one-paragraph descriptions for all segments.
 
     Args:
-        profiles: Long profile frame (:func:`custseg.profiling.segment_feature_profiles`).
+        profiles: Long profile frame (model ``int_segment_profiles_computed``).
         segment_sizes: Optional segment id -> customer count; adds the share of customers to
             the description. Default: the profiles' ``customer_count`` column when present.
         currency_symbol: Prefix of money amounts in descriptions.
@@ -219,7 +228,7 @@ def name_segments(
     segment_ids = sorted(z_by_segment)
     parts: dict[int, _NameParts] = {}
     for sid in segment_ids:
-        if sid == NOISE_SEGMENT_ID:
+        if sid == NOISE:
             continue
         parts[sid] = _base_parts(z_by_segment[sid], mean_by_segment[sid])
     names = _unique_names(parts)
@@ -234,7 +243,7 @@ def name_segments(
             currency_symbol=currency_symbol,
             n_features=description_features,
         )
-        if sid == NOISE_SEGMENT_ID:
+        if sid == NOISE:
             records.append(
                 {
                     "segment_id": sid,
@@ -272,7 +281,7 @@ def behaviour_signals(z: FeatureValues) -> dict[str, float | None]:
     """The :data:`SIGNALS` of one segment from its feature z-scores (``None`` if missing)."""
     signals: dict[str, float | None] = {}
     for signal, (features, how) in SIGNALS.items():
-        values = [z[f] for f in features if f in z and _finite(z[f])]
+        values = [z[f] for f in features if f in z and is_finite(z[f])]
         if not values:
             signals[signal] = None
         else:
@@ -302,9 +311,9 @@ def channel_qualifier(z: FeatureValues, means: FeatureValues) -> str | None:
         (-z[f], f)
         for f in CHANNELS
         if f in z
-        and _finite(z[f])
+        and is_finite(z[f])
         and z[f] >= CHANNEL_MIN_Z
-        and _finite(means.get(f, math.nan))
+        and is_finite(means.get(f, math.nan))
         and means[f] >= CHANNEL_MIN_SHARE
     ]
     return CHANNELS[min(candidates)[1]] if candidates else None
@@ -327,17 +336,17 @@ def describe_segment(
     distinguishing features (largest ``|z|``, ties by name) with the average customer.
     """
     sentences: list[str] = []
-    if share is not None and _finite(share):
-        sentences.append(f"{_pct(share)} of customers.")
+    if share is not None and is_finite(share):
+        sentences.append(f"{format_feature_value(share, 'share')} of customers.")
     lead: list[str] = []
     orders, tenure = means.get("order_count"), means.get("tenure_days")
-    if _finite(orders) and _finite(tenure) and orders >= 3 and tenure > 0:
-        lead.append(f"buy roughly {_interval(tenure / orders)}")
-    elif _finite(orders):
+    if is_finite(orders) and is_finite(tenure) and orders >= 3 and tenure > 0:
+        lead.append(f"buy roughly {format_interval(tenure / orders)}")
+    elif is_finite(orders):
         lead.append(f"place {orders:.1f} orders on average")
     aov = means.get("avg_order_value")
-    if _finite(aov):
-        lead.append(f"spend {_money(aov, currency_symbol)} per order")
+    if is_finite(aov):
+        lead.append(f"spend {format_feature_value(aov, 'money', currency_symbol)} per order")
         ratio = _ratio_text(aov, overall.get("avg_order_value"))
         if ratio:
             lead[-1] += f" ({ratio})"
@@ -345,13 +354,13 @@ def describe_segment(
         sentence = " and ".join(lead)
         sentences.append(sentence[0].upper() + sentence[1:] + ".")
     ranked = sorted(
-        (f for f in z if _finite(z[f]) and f != "avg_order_value"),
+        (f for f in z if is_finite(z[f]) and f != "avg_order_value"),
         key=lambda f: (-round(abs(z[f]), 9), f),
     )
     phrases = [
         _feature_phrase(f, means.get(f), overall.get(f), currency_symbol)
         for f in ranked[:n_features]
-        if _finite(means.get(f))
+        if is_finite(means.get(f))
     ]
     if phrases:
         sentences.append("Compared with the average customer: " + "; ".join(phrases) + ".")
@@ -375,13 +384,13 @@ def _base_parts(z: FeatureValues, means: FeatureValues) -> _NameParts:
     phrases: dict[str, str | None] = {
         f: QUALIFIERS[f][0 if z[f] > 0 else 1]
         for f in QUALIFIERS
-        if f in z and _finite(z[f]) and f not in used
+        if f in z and is_finite(z[f]) and f not in used
     }
     phrases.update(
         {
             f: q
             for f, q in CHANNELS.items()
-            if f in z and _finite(z[f]) and z[f] > 0 and q != channel
+            if f in z and is_finite(z[f]) and z[f] > 0 and q != channel
         }
     )
     ranked = sorted(phrases, key=lambda f: (-round(abs(z[f]), 9), f))
@@ -460,354 +469,6 @@ def _roman(number: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Overrides and merges
-# ---------------------------------------------------------------------------------------------
-
-OVERRIDE_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "segment_name",
-    "segment_description",
-    "owner",
-    "recommended_action",
-    "merge_into_segment_id",
-)
-"""Columns of the overrides seed (all but ``segment_id`` optional and nullable)."""
-
-
-@dataclass(frozen=True)
-class OverrideResult:
-    """Outcome of :func:`apply_overrides`.
-
-    Attributes:
-        segments: One row per surviving segment: the auto columns with ``segment_name``,
-            ``segment_description``, ``owner`` and ``recommended_action`` overridden where the
-            seed has a value, plus ``is_overridden``.
-        merge_mapping: Merged segment id -> surviving segment id (chains resolved); apply it to
-            customer assignments and re-profile (e.g. ``combine_aggregates(...,
-            segment_mapping=merge_mapping)``).
-        unknown_segment_ids: Override rows whose segment id is not among the auto names (and
-            that merge nothing); ignored.
-    """
-
-    segments: pd.DataFrame
-    merge_mapping: dict[int, int]
-    unknown_segment_ids: tuple[int, ...]
-
-
-def merge_mapping(overrides_df: pd.DataFrame) -> dict[int, int]:
-    """Merged segment id -> final segment id from the overrides seed, chains resolved.
-
-    Raises:
-        ValueError: A segment merges into itself, twice, or merges form a cycle.
-    """
-    if "merge_into_segment_id" not in overrides_df.columns:
-        return {}
-    direct: dict[int, int] = {}
-    for sid, target in zip(
-        overrides_df["segment_id"], overrides_df["merge_into_segment_id"], strict=True
-    ):
-        if _blank(target):
-            continue
-        sid, target = int(sid), int(target)
-        if sid == target:
-            raise ValueError(f"segment {sid} merges into itself")
-        if sid in direct and direct[sid] != target:
-            raise ValueError(f"segment {sid} merges into both {direct[sid]} and {target}")
-        direct[sid] = target
-    resolved: dict[int, int] = {}
-    for sid in sorted(direct):
-        seen = [sid]
-        target = direct[sid]
-        while target in direct:
-            if target in seen:
-                raise ValueError(f"merge cycle: {' -> '.join(map(str, [*seen, target]))}")
-            seen.append(target)
-            target = direct[target]
-        resolved[sid] = target
-    return resolved
-
-
-def apply_overrides(
-    auto_names_df: pd.DataFrame, overrides_df: pd.DataFrame, *, strict: bool = False
-) -> OverrideResult:
-    """Replace auto names/descriptions/owners/actions from a seed and merge segments.
-
-    Blank values (null or empty string) in the seed keep the auto value. A segment with
-    ``merge_into_segment_id`` disappears from the output and its customers belong to the
-    target (resolved through chains); the target keeps its own (possibly overridden) name. Merge
-    rows for segments no longer among the auto names (already merged upstream) are fine.
-
-    Args:
-        auto_names_df: Output of :func:`name_segments` (optionally with ``owner`` and
-            ``recommended_action`` columns, e.g. from :func:`recommend_actions`).
-        overrides_df: The overrides seed (:data:`OVERRIDE_COLUMNS`; only ``segment_id`` is
-            required).
-        strict: Raise instead of ignoring override rows for unknown segment ids.
-
-    Raises:
-        ValueError: Duplicate segment ids in the seed, a merge target that is neither among the
-            auto names nor merged itself, a merge cycle, unknown ids with ``strict``, or
-            duplicate names after overriding.
-    """
-    if "segment_id" not in overrides_df.columns:
-        raise KeyError("overrides need a segment_id column")
-    overrides = overrides_df.copy()
-    overrides["segment_id"] = overrides["segment_id"].astype(np.int64)
-    if overrides["segment_id"].duplicated().any():
-        duplicated = sorted(set(overrides.loc[overrides["segment_id"].duplicated(), "segment_id"]))
-        raise ValueError(f"duplicate segment ids in overrides: {duplicated}")
-    segments = auto_names_df.copy()
-    segments["segment_id"] = segments["segment_id"].astype(np.int64)
-    for column in ("owner", "recommended_action"):
-        if column not in segments.columns:
-            segments[column] = None
-    known = set(segments["segment_id"])
-    mapping = merge_mapping(overrides)
-    bad_targets = sorted({t for t in mapping.values() if t not in known})
-    if bad_targets:
-        raise ValueError(f"merge target segments not found: {bad_targets}")
-    unknown = tuple(sorted(set(overrides["segment_id"]) - known - set(mapping)))
-    if unknown and strict:
-        raise ValueError(f"overrides for unknown segment ids: {list(unknown)}")
-    segments = segments[~segments["segment_id"].isin(set(mapping))].copy()
-    segments["is_overridden"] = False
-    by_id = overrides.set_index("segment_id")
-    for column in ("segment_name", "segment_description", "owner", "recommended_action"):
-        if column not in by_id.columns:
-            continue
-        segments[column] = segments[column].astype(object)
-        for position, sid in enumerate(segments["segment_id"]):
-            if sid not in by_id.index:
-                continue
-            value = by_id.at[sid, column]
-            if _blank(value):
-                continue
-            segments.iloc[position, segments.columns.get_loc(column)] = str(value).strip()
-            segments.iloc[position, segments.columns.get_loc("is_overridden")] = True
-    duplicated_names = sorted(
-        set(segments.loc[segments["segment_name"].duplicated(), "segment_name"])
-    )
-    if duplicated_names:
-        raise ValueError(f"segment names are not unique after overrides: {duplicated_names}")
-    segments = segments.sort_values("segment_id", kind="mergesort").reset_index(drop=True)
-    return OverrideResult(segments, mapping, unknown)
-
-
-def remap_segment_ids(
-    segment_ids: pd.Series | np.ndarray | Sequence[int], mapping: Mapping[int, int]
-) -> np.ndarray:
-    """Apply a merge mapping to segment ids (ids not in the mapping are kept)."""
-    values = np.asarray(segment_ids, dtype=np.int64)
-    if not mapping:
-        return values.copy()
-    lookup = {int(k): int(v) for k, v in mapping.items()}
-    return np.fromiter((lookup.get(int(v), int(v)) for v in values), np.int64, len(values))
-
-
-# ---------------------------------------------------------------------------------------------
-# Playbook
-# ---------------------------------------------------------------------------------------------
-
-PLAYBOOK_COLUMNS: tuple[str, ...] = (
-    "priority",
-    "condition_feature",
-    "condition_stat",
-    "condition_op",
-    "condition_value",
-    "condition2_feature",
-    "condition2_stat",
-    "condition2_op",
-    "condition2_value",
-    "action",
-    "rationale",
-)
-"""Columns of the playbook seed. ``condition_stat`` is ``z`` (z-score) or ``mean`` (raw segment
-mean); ``condition_op`` one of ``<, <=, >, >=, ==, !=``. The second condition is optional; a row
-without any condition matches every segment (a default). Lowest priority first."""
-
-_DEFAULT_PLAYBOOK_ROWS: tuple[tuple[object, ...], ...] = (
-    # priority, condition (feature, stat, op, value), condition2 (...), action, rationale
-    (10, "predicted_clv", "z", ">=", 0.5, "churn_probability", "z", ">=", 0.3,
-     "retention offer", "High predicted value but rising churn risk: act before they lapse."),
-    (20, "ticket_count", "z", ">=", 0.8, "avg_satisfaction_score", "z", "<=", -0.3,
-     "service recovery", "Many tickets and low satisfaction: fix the experience first."),
-    (30, "total_revenue", "z", ">=", 1.0, "churn_probability", "z", "<", 0.0,
-     "VIP programme", "Top revenue and low churn: reward them and ask for referrals."),
-    (40, "days_since_last_order", "z", ">=", 0.8, None, None, None, None,
-     "win-back campaign", "Long since the last order: a time-limited incentive to return."),
-    (50, "discount_share_of_revenue", "z", ">=", 0.8, None, None, None, None,
-     "targeted promotions", "Discount-driven: targeted, not blanket, discounts protect margin."),
-    (60, "return_rate", "z", ">=", 1.0, None, None, None, None,
-     "returns review", "Many returns: sizing guidance and better product pages."),
-    (70, "abandoned_cart_count", "z", ">=", 0.8, "order_count", "z", "<=", 0.0,
-     "cart recovery", "Abandoned carts but few orders: reminder emails and checkout help."),
-    (80, "order_count", "mean", "<", 1.5, "tenure_days", "z", "<=", -0.5,
-     "second-purchase nudge", "Recent one-time buyers: onboarding toward a second order."),
-    (90, "order_count", "z", ">=", 0.5, None, None, None, None,
-     "cross-sell and loyalty rewards", "Frequent buyers: widen the basket, reward loyalty."),
-    (999, None, None, None, None, None, None, None, None,
-     "standard lifecycle communications", "Default when no pattern stands out."),
-)  # fmt: skip
-
-
-def default_playbook() -> pd.DataFrame:
-    """The default playbook (10 rows, :data:`PLAYBOOK_COLUMNS`) as a validated DataFrame.
-
-    High value with rising churn -> retention offer; many tickets and low satisfaction ->
-    service recovery; top revenue and low churn -> VIP programme; lapsing -> win-back;
-    discount-driven -> targeted promotions; many returns -> returns review; abandoned carts ->
-    cart recovery; recent one-time buyers -> second-purchase nudge; frequent -> cross-sell;
-    otherwise standard lifecycle communications.
-    """
-    frame = pd.DataFrame(list(_DEFAULT_PLAYBOOK_ROWS), columns=list(PLAYBOOK_COLUMNS))
-    for column in ("condition_value", "condition2_value"):
-        frame[column] = frame[column].astype(np.float64)
-    return validate_playbook(frame)
-
-
-def default_playbook_csv() -> str:
-    """:func:`default_playbook` as CSV text, ready to save as a seed."""
-    return default_playbook().to_csv(index=False, lineterminator="\n")
-
-
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-_STATS = {"z": "z", "mean": "mean"}
-
-
-def validate_playbook(playbook_df: pd.DataFrame) -> pd.DataFrame:
-    """Check a playbook and return it sorted by priority.
-
-    Raises:
-        KeyError: A required column is missing.
-        ValueError: Duplicate priorities, an unknown operator or stat, a condition with missing
-            parts, or an empty action.
-    """
-    required = ("priority", "condition_feature", "condition_op", "condition_value", "action")
-    missing = [c for c in required if c not in playbook_df.columns]
-    if missing:
-        raise KeyError(f"playbook columns not found: {missing}")
-    playbook = playbook_df.copy()
-    for column in PLAYBOOK_COLUMNS:
-        if column not in playbook.columns:
-            playbook[column] = None
-    if playbook["priority"].isna().any():
-        raise ValueError("playbook priorities must not be null")
-    playbook["priority"] = playbook["priority"].astype(np.int64)
-    if playbook["priority"].duplicated().any():
-        raise ValueError("playbook priorities must be unique")
-    for _, row in playbook.iterrows():
-        if _blank(row["action"]):
-            raise ValueError(f"playbook row {row['priority']} has no action")
-        for prefix in ("condition", "condition2"):
-            _parse_condition(row, prefix)
-    return playbook.sort_values("priority", kind="mergesort").reset_index(drop=True)
-
-
-def recommend_action(
-    profile_row: Mapping[str, float] | pd.Series, playbook_df: pd.DataFrame
-) -> str | None:
-    """The action of the first playbook row (by priority) whose conditions hold.
-
-    Args:
-        profile_row: One segment's row of :func:`custseg.profiling.profiles_wide` (keys
-            ``<feature>__z`` and ``<feature>__mean``).
-        playbook_df: Playbook (:data:`PLAYBOOK_COLUMNS`).
-
-    Returns:
-        The action, or ``None`` when no row matches. A condition on a feature the profile does
-        not have (or whose value is null) does not hold.
-    """
-    row_values = dict(profile_row)
-    playbook = validate_playbook(playbook_df)
-    for _, rule in playbook.iterrows():
-        if all(
-            _condition_holds(_parse_condition(rule, prefix), row_values)
-            for prefix in ("condition", "condition2")
-        ):
-            return str(rule["action"]).strip()
-    return None
-
-
-def recommend_actions(
-    profiles: pd.DataFrame, playbook_df: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """:func:`recommend_action` for every segment (noise included); default playbook if none.
-
-    Returns:
-        Frame ``segment_id, recommended_action, playbook_priority`` ordered by segment id.
-    """
-    playbook = validate_playbook(playbook_df if playbook_df is not None else default_playbook())
-    wide = profiles_wide(profiles)
-    records = []
-    for sid, row in wide.iterrows():
-        values = row.to_dict()
-        chosen = None
-        for _, rule in playbook.iterrows():
-            if all(
-                _condition_holds(_parse_condition(rule, prefix), values)
-                for prefix in ("condition", "condition2")
-            ):
-                chosen = rule
-                break
-        records.append(
-            {
-                "segment_id": int(sid),
-                "recommended_action": None if chosen is None else str(chosen["action"]).strip(),
-                "playbook_priority": None if chosen is None else int(chosen["priority"]),
-            }
-        )
-    frame = pd.DataFrame(records, columns=["segment_id", "recommended_action", "playbook_priority"])
-    frame["playbook_priority"] = frame["playbook_priority"].astype("Int64")
-    return frame
-
-
-_ParsedCondition = tuple[str, str, str, float] | None
-
-
-def _parse_condition(rule: pd.Series, prefix: str) -> _ParsedCondition:
-    feature = rule.get(f"{prefix}_feature")
-    if _blank(feature):
-        others = [rule.get(f"{prefix}_{part}") for part in ("op", "value")]
-        if any(not _blank(v) for v in others):
-            raise ValueError(f"playbook row {rule['priority']}: {prefix} has no feature")
-        return None
-    stat = rule.get(f"{prefix}_stat")
-    stat = "z" if _blank(stat) else str(stat).strip()
-    if stat not in _STATS:
-        raise ValueError(f"playbook row {rule['priority']}: stat must be 'z' or 'mean'")
-    op = rule.get(f"{prefix}_op")
-    if _blank(op) or str(op).strip() not in _OPS:
-        raise ValueError(f"playbook row {rule['priority']}: operator must be one of {list(_OPS)}")
-    value = rule.get(f"{prefix}_value")
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"playbook row {rule['priority']}: {prefix}_value must be a number"
-        ) from error
-    if not math.isfinite(number):
-        raise ValueError(f"playbook row {rule['priority']}: {prefix}_value must be a number")
-    return str(feature).strip(), stat, str(op).strip(), number
-
-
-def _condition_holds(condition: _ParsedCondition, values: Mapping[str, float]) -> bool:
-    if condition is None:
-        return True
-    feature, stat, op, number = condition
-    value = values.get(f"{feature}__{stat}")
-    if value is None or not _finite(value):
-        return False
-    return bool(_OPS[op](float(value), number))
-
-
-# ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
 
@@ -820,15 +481,15 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "days_since_last_order": ("days since the last order", "days"),
     "days_since_last_session": ("days since the last web session", "days"),
     "tenure_days": ("days as a customer", "days"),
-    "churn_probability": ("churn probability", "pct"),
-    "discount_share_of_revenue": ("share of revenue discounted", "pct"),
-    "discount_share_of_orders": ("share of orders with a discount", "pct"),
-    "return_rate": ("return rate", "pct"),
-    "share_orders_web": ("orders on the web shop", "pct"),
-    "share_orders_app": ("orders in the app", "pct"),
-    "share_orders_store": ("orders in store", "pct"),
-    "share_orders_marketplace": ("orders via marketplaces", "pct"),
-    "share_orders_other": ("orders via other channels", "pct"),
+    "churn_probability": ("churn probability", "share"),
+    "discount_share_of_revenue": ("share of revenue discounted", "share"),
+    "discount_share_of_orders": ("share of orders with a discount", "share"),
+    "return_rate": ("return rate", "share"),
+    "share_orders_web": ("orders on the web shop", "share"),
+    "share_orders_app": ("orders in the app", "share"),
+    "share_orders_store": ("orders in store", "share"),
+    "share_orders_marketplace": ("orders via marketplaces", "share"),
+    "share_orders_other": ("orders via other channels", "share"),
     "web_session_count": ("web sessions", "count"),
     "web_page_view_count": ("page views", "count"),
     "cart_session_count": ("sessions reaching the cart", "count"),
@@ -837,56 +498,29 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "tickets_per_order": ("tickets per order", "number"),
     "avg_satisfaction_score": ("satisfaction score", "number"),
     "avg_resolution_hours": ("hours to resolve a ticket", "count"),
-    "complaint_share": ("share of tickets that are complaints", "pct"),
+    "complaint_share": ("share of tickets that are complaints", "share"),
     "campaign_touch_count": ("campaign emails received", "count"),
-    "open_rate": ("email open rate", "pct"),
-    "click_rate": ("email click rate", "pct"),
-    "conversion_rate": ("email conversion rate", "pct"),
+    "open_rate": ("email open rate", "share"),
+    "click_rate": ("email click rate", "share"),
+    "conversion_rate": ("email conversion rate", "share"),
     "product_category_count": ("product categories bought", "count"),
 }
 
 
 def _feature_phrase(feature: str, value: float | None, overall: float | None, symbol: str) -> str:
-    label, kind = _PHRASES.get(feature, (feature.replace("_", " "), _guess_kind(feature)))
-    shown = _format(value, kind, symbol)
+    label, kind = _PHRASES.get(feature, (feature.replace("_", " "), feature_kind(feature)))
+    shown = format_feature_value(value, kind, symbol)
     ratio = _ratio_text(value, overall)
     if ratio:
         return f"{label} {shown} ({ratio})"
-    if _finite(overall):
-        return f"{label} {shown} (vs {_format(overall, kind, symbol)})"
+    if is_finite(overall):
+        return f"{label} {shown} (vs {format_feature_value(overall, kind, symbol)})"
     return f"{label} {shown}"
-
-
-def _guess_kind(feature: str) -> str:
-    lowered = feature.lower()
-    if any(w in lowered for w in ("share", "rate", "probability")):
-        return "pct"
-    if any(w in lowered for w in ("revenue", "value", "clv", "amount")):
-        return "money"
-    if "count" in lowered:
-        return "count"
-    if "days" in lowered:
-        return "days"
-    return "number"
-
-
-def _format(value: float | None, kind: str, symbol: str) -> str:
-    if not _finite(value):
-        return "n/a"
-    if kind == "money":
-        return _money(value, symbol)
-    if kind == "pct":
-        return _pct(value)
-    if kind == "days":
-        return f"{value:.0f}"
-    if kind == "count":
-        return f"{value:.1f}" if abs(value) < 10 else f"{value:,.0f}"
-    return f"{value:.2f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
 def _ratio_text(value: float | None, overall: float | None) -> str | None:
     """``"2.1× the average"`` (ratio >= 1.5) or ``"40% of the average"`` (<= 0.5), else ``None``."""
-    if not (_finite(value) and _finite(overall)) or overall <= 0 or value < 0:
+    if not (is_finite(value) and is_finite(overall)) or overall <= 0 or value < 0:
         return None
     ratio = value / overall
     if ratio >= 1.5:
@@ -894,50 +528,6 @@ def _ratio_text(value: float | None, overall: float | None) -> str | None:
     if ratio <= 0.5:
         return f"{ratio:.0%} of the average"
     return None
-
-
-def _money(value: float, symbol: str) -> str:
-    if abs(value) >= 100:
-        return f"{symbol}{value:,.0f}"
-    return f"{symbol}{value:,.2f}" if abs(value) < 10 else f"{symbol}{value:,.0f}"
-
-
-def _pct(value: float) -> str:
-    if abs(value) < 0.1 and value != 0:
-        return f"{100 * value:.1f}%"
-    return f"{100 * value:.0f}%"
-
-
-def _interval(days: float) -> str:
-    if days < 1.5:
-        return "every day"
-    if days < 14:
-        return f"every {days:.0f} days"
-    if days < 63:
-        weeks = round(days / 7)
-        return f"every {weeks} weeks" if weeks != 1 else "every week"
-    if days < 730:
-        months = round(days / 30.44)
-        return f"every {months} months" if months != 1 else "every month"
-    return f"every {days / 365.25:.1f} years"
-
-
-def _finite(value: object) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
-def _blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _profile_maps(
@@ -970,3 +560,184 @@ def _sizes(
         return {}
     counts = profiles.groupby("segment_id")["customer_count"].max()
     return {int(k): int(v) for k, v in counts.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The named segments of the marts (model int_segments_named)
+# ---------------------------------------------------------------------------------------------
+
+NO_PURCHASE_NAME = "No purchase yet"
+NO_PURCHASE_DESCRIPTION = (
+    "Customers known from the CRM, the shop or the web tracking who have not completed an "
+    "order before the as-of date. They are not clustered; this segment is a rule "
+    "(`has_ordered = false`)."
+)
+NO_PURCHASE_ACTION = "first-purchase welcome journey"
+NO_PURCHASE_RULE = "has_ordered = false"
+NO_PURCHASE_SKIPPED_FEATURES: frozenset[str] = frozenset(
+    {
+        "order_count",
+        "total_revenue",
+        "avg_order_value",
+        "days_since_last_order",
+        "tenure_days",
+        "predicted_clv",
+        "churn_probability",
+        "product_category_count",
+        "discount_share_of_revenue",
+        "discount_share_of_orders",
+        "share_orders_web",
+        "share_orders_app",
+        "share_orders_store",
+        "share_orders_marketplace",
+        "share_orders_other",
+    }
+)
+"""Features that are zero or null by definition without a completed order: left out of the
+no-purchase segment's description and distinguishing features."""
+
+NAMED_COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "segment_name",
+    "segment_description",
+    "auto_segment_name",
+    "value_tier",
+    "behaviour",
+    "recommended_action",
+    "playbook_priority",
+    "owner",
+    "is_overridden",
+    "distinguishing_features",
+    *RULE_COLUMNS[1:],
+)
+"""Columns of :func:`name_mart_segments` (model ``int_segments_named``)."""
+
+
+def name_mart_segments(
+    profiles: pd.DataFrame,
+    *,
+    overrides: pd.DataFrame,
+    merges: pd.DataFrame,
+    playbook: pd.DataFrame,
+    rules: pd.DataFrame | None = None,
+    currency: str = "€",
+    top_features: int = 3,
+) -> OverrideResult:
+    """Names, descriptions, actions, owners and rules of every segment of the current model.
+
+    Args:
+        profiles: Long profiles of the segments after merges (``int_segment_profiles_computed``:
+            ``segment_id, feature, customer_count, segment_mean, overall_mean, z_score``),
+            including the no-purchase segment when it has customers.
+        overrides: Seed ``segment_overrides``; blank cells keep the automatic value.
+        merges: The resolved merges (``int_segment_merges_resolved``); their segments are
+            already absent from ``profiles``.
+        playbook: Seed ``segment_playbook``.
+        rules: Output of :func:`custseg.rules.segment_rules` (segments without a rule get
+            nulls).
+        currency: Currency symbol of money amounts in descriptions.
+        top_features: Distinguishing features listed per segment.
+
+    Returns:
+        The segments (one row per segment with :data:`NAMED_COLUMNS`, ordered by segment id;
+        names unique) and the seed rows that matched no segment.
+    """
+    needed = ("segment_id", "feature", "customer_count", "segment_mean", "overall_mean", "z_score")
+    missing = [c for c in needed if c not in profiles.columns]
+    if missing:
+        raise KeyError(f"profile columns not found: {missing}")
+    profiles = profiles.loc[:, list(needed)].copy()
+    profiles["segment_id"] = profiles["segment_id"].astype(np.int64)
+    sizes = {
+        int(k): int(v) for k, v in profiles.groupby("segment_id")["customer_count"].max().items()
+    }
+    clustered = profiles[profiles["segment_id"] != NO_PURCHASE]
+    records: list[pd.DataFrame] = []
+    if not clustered.empty:
+        auto = name_segments(clustered, segment_sizes=sizes, currency_symbol=currency)
+        actions = recommend_actions(clustered, playbook)
+        records.append(auto.merge(actions, on="segment_id", how="left", validate="one_to_one"))
+    if NO_PURCHASE in sizes:
+        records.append(_no_purchase_row(profiles, sizes, currency))
+    if not records:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in NAMED_COLUMNS})
+        return OverrideResult(empty, ())
+    auto_all = pd.concat(records, ignore_index=True)
+    auto_all["auto_segment_name"] = auto_all["segment_name"]
+    auto_all["owner"] = None
+    result = apply_overrides(auto_all, overrides, merges)
+    segments = result.segments
+    top = top_distinguishing_features(
+        profiles[
+            (profiles["segment_id"] != NO_PURCHASE)
+            | ~profiles["feature"].isin(NO_PURCHASE_SKIPPED_FEATURES)
+        ],
+        n=top_features,
+    )
+    feature_text = format_distinguishing_features(top)
+    segments["distinguishing_features"] = [feature_text.get(int(s)) for s in segments["segment_id"]]
+    if rules is None:
+        rules = pd.DataFrame({c: pd.Series([], dtype=object) for c in RULE_COLUMNS})
+    segments = segments.merge(
+        rules.loc[:, list(RULE_COLUMNS)], on="segment_id", how="left", validate="one_to_one"
+    )
+    no_purchase = segments["segment_id"] == NO_PURCHASE
+    segments.loc[no_purchase, "rule_text"] = NO_PURCHASE_RULE
+    segments.loc[no_purchase, "rule_coverage"] = 1.0
+    segments.loc[no_purchase, "rule_precision"] = 1.0
+    out = segments.loc[:, list(NAMED_COLUMNS)].sort_values("segment_id", kind="mergesort")
+    out = out.reset_index(drop=True).astype(
+        {
+            "segment_id": np.int64,
+            "playbook_priority": "Int64",
+            "is_overridden": bool,
+            "rule_coverage": np.float64,
+            "rule_precision": np.float64,
+            "rule_sample_rows": "Int64",
+        }
+    )
+    return OverrideResult(out, result.unknown_segment_ids)
+
+
+def format_distinguishing_features(top: pd.DataFrame) -> dict[int, str]:
+    """Segment id -> ``"order_count (z +1.84); return_rate (z -0.52)"`` by rank."""
+    texts: dict[int, str] = {}
+    ordered = top.sort_values(["segment_id", "rank"], kind="mergesort")
+    for sid, group in ordered.groupby("segment_id", sort=True):
+        texts[int(sid)] = "; ".join(
+            f"{feature} (z {z:+.2f})"
+            for feature, z in zip(group["feature"], group["z_score"], strict=True)
+        )
+    return texts
+
+
+def _no_purchase_row(
+    profiles: pd.DataFrame, sizes: Mapping[int, int], currency: str
+) -> pd.DataFrame:
+    described = profiles[
+        (profiles["segment_id"] == NO_PURCHASE)
+        & ~profiles["feature"].isin(NO_PURCHASE_SKIPPED_FEATURES)
+    ]
+    z, means, overall = _profile_maps(described)
+    total = sum(sizes.values())
+    share = sizes[NO_PURCHASE] / total if total else None
+    details = describe_segment(
+        z.get(NO_PURCHASE, {}),
+        means.get(NO_PURCHASE, {}),
+        overall,
+        share=share,
+        currency_symbol=currency,
+        n_features=3,
+    ).replace("Compared with the average customer", "Compared with the average buyer")
+    return pd.DataFrame(
+        {
+            "segment_id": [NO_PURCHASE],
+            "segment_name": [NO_PURCHASE_NAME],
+            "segment_description": [f"{NO_PURCHASE_DESCRIPTION} {details}".strip()],
+            "value_tier": [None],
+            "behaviour": [None],
+            "qualifiers": [""],
+            "recommended_action": [NO_PURCHASE_ACTION],
+            "playbook_priority": [None],
+        }
+    )

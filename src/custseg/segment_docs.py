@@ -23,6 +23,9 @@ from typing import Any
 
 import pandas as pd
 
+from custseg.files import write_bytes_if_changed
+from custseg.formatting import format_money, format_number, format_share
+
 CATALOG_DOC = "segment_catalog"
 """Name of the generated docs block."""
 PENDING_DOC = "segment_catalog_pending"
@@ -56,35 +59,6 @@ def code_span(value: Any) -> str:
     text = " ".join(str(value).split()).replace("`", "'")
     text = text.replace("{", "&#123;").replace("}", "&#125;")
     return f"`{text}`"
-
-
-def format_pct(value: Any, digits: int = 0) -> str:
-    """``0.123`` -> ``12%``; below 1% with one decimal; ``–`` for null."""
-    if _missing(value):
-        return "–"
-    number = 100 * float(value)
-    if 0 < abs(number) < 1:
-        return f"{number:.1f}%"
-    return f"{number:.{digits}f}%"
-
-
-def format_money(value: Any, symbol: str = "€") -> str:
-    """``€1,234``, ``€12.50``, ``€1.2M``; ``–`` for null."""
-    if _missing(value):
-        return "–"
-    number = float(value)
-    if abs(number) >= 1e6:
-        return f"{symbol}{number / 1e6:,.1f}M"
-    if abs(number) >= 100:
-        return f"{symbol}{number:,.0f}"
-    return f"{symbol}{number:,.2f}"
-
-
-def format_number(value: Any, decimals: int = 0) -> str:
-    """``1,234`` / ``3.95``; ``–`` for null."""
-    if _missing(value):
-        return "–"
-    return f"{float(value):,.{decimals}f}"
 
 
 def docs_link(file_path: str, asset_paths: Sequence[str]) -> str | None:
@@ -145,9 +119,9 @@ def render_catalog(
     for row in frame.itertuples(index=False):
         lines.append(
             f"| **{escape_markdown(row.segment_name)}** ({_int_text(row.segment_id)}) "
-            f"| {format_number(row.customer_count)} | {format_pct(row.customer_share)} "
-            f"| {format_pct(row.revenue_share)} | {format_money(row.avg_order_value, currency)} "
-            f"| {format_pct(row.churn_rate)} | {escape_markdown(row.recommended_action)} |"
+            f"| {format_number(row.customer_count)} | {format_share(row.customer_share)} "
+            f"| {format_share(row.revenue_share)} | {format_money(row.avg_order_value, currency)} "
+            f"| {format_share(row.churn_rate)} | {escape_markdown(row.recommended_action)} |"
         )
     for row in frame.itertuples(index=False):
         lines.extend(["", *_segment_section(row._asdict(), currency)])
@@ -171,7 +145,7 @@ def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:
     facts = [
         f"segment id {_int_text(row.get('segment_id'))}",
         f"{format_number(row.get('customer_count'))} customers "
-        f"({format_pct(row.get('customer_share'), 1)})",
+        f"({format_share(row.get('customer_share'), 1)})",
     ]
     if not _missing(row.get("owner")):
         facts.append(f"owner: {escape_markdown(row.get('owner'))}")
@@ -182,13 +156,13 @@ def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:
         lines.extend([f"> **Stale:** {escape_markdown(row.get('stale_reason'))}.", ""])
     lines.extend([escape_markdown(row.get("segment_description")), ""])
     channels = ", ".join(
-        f"{channel} {format_pct(row.get(f'share_orders_{channel}'))}"
+        f"{channel} {format_share(row.get(f'share_orders_{channel}'))}"
         for channel in ("web", "app", "store", "marketplace", "other")
         if not _missing(row.get(f"share_orders_{channel}"))
     )
     category = escape_markdown(row.get("top_product_category"))
     if category:
-        category += f" ({format_pct(row.get('top_product_category_share'))} of the customers)"
+        category += f" ({format_share(row.get('top_product_category_share'))} of the customers)"
     bullets = [
         (
             "Recommended action",
@@ -197,27 +171,28 @@ def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:
         (
             "Value",
             f"revenue {format_money(row.get('total_revenue'), currency)} "
-            f"({format_pct(row.get('revenue_share'))} of all revenue), "
+            f"({format_share(row.get('revenue_share'))} of all revenue), "
             f"{format_money(row.get('avg_order_value'), currency)} per order, predicted CLV "
             f"mean {format_money(row.get('mean_predicted_clv'), currency)} / median "
             f"{format_money(row.get('median_predicted_clv'), currency)}",
         ),
         (
             "Risk",
-            f"churn rate {format_pct(row.get('churn_rate'))}, mean churn probability "
-            f"{format_pct(row.get('mean_churn_probability'))}",
+            f"churn rate {format_share(row.get('churn_rate'))}, mean churn probability "
+            f"{format_share(row.get('mean_churn_probability'))}",
         ),
         (
             "Engagement",
-            f"session-to-purchase conversion {format_pct(row.get('session_conversion_rate'), 1)}; "
+            "session-to-purchase conversion "
+            f"{format_share(row.get('session_conversion_rate'), 1)}; "
             f"campaign open / click / conversion "
-            f"{format_pct(row.get('campaign_opened_rate'))} / "
-            f"{format_pct(row.get('campaign_clicked_rate'))} / "
-            f"{format_pct(row.get('campaign_converted_rate'))}",
+            f"{format_share(row.get('campaign_opened_rate'))} / "
+            f"{format_share(row.get('campaign_clicked_rate'))} / "
+            f"{format_share(row.get('campaign_converted_rate'))}",
         ),
         (
             "Behaviour",
-            f"discount share of revenue {format_pct(row.get('discount_share_of_revenue'))}; "
+            f"discount share of revenue {format_share(row.get('discount_share_of_revenue'))}; "
             f"orders by channel: {channels or '–'}; top product category: {category or '–'}; "
             f"{format_number(row.get('tickets_per_customer'), 2)} support tickets per customer, "
             f"satisfaction {format_number(row.get('avg_satisfaction_score'), 2)} of 5",
@@ -247,8 +222,8 @@ def _rule_text(row: Mapping[str, Any]) -> str:
     precision = row.get("rule_precision")
     if not _missing(coverage):
         text += (
-            f" covers {format_pct(coverage)} of the segment's customers, "
-            f"{format_pct(precision)} of the customers it matches are in the segment"
+            f" covers {format_share(coverage)} of the segment's customers, "
+            f"{format_share(precision)} of the customers it matches are in the segment"
         )
         if not _missing(row.get("rule_sample_rows")):
             text += f" (decision tree on {format_number(row.get('rule_sample_rows'))} customers)"
@@ -296,11 +271,9 @@ def _date_text(value: Any) -> str:
 
 
 def write_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` unless it already holds exactly that; True when written."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-    return True
+    """Write the catalog ``text`` (UTF-8) unless ``path`` already holds exactly that.
+
+    Returns True when written; an unchanged file keeps its modification time, so dbt's
+    partial parsing does not see a change.
+    """
+    return write_bytes_if_changed(path, text.encode("utf-8"))

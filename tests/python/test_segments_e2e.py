@@ -259,7 +259,7 @@ def test_earlier_as_of_date_does_not_use_a_later_model(
     assert versions.loc[2, "trained_as_of_date"].date() == EARLIER_AS_OF
     assert "trained after the as-of date" in versions.loc[2, "refit_reasons"]
     assert (earlier.segments["model_version"] == 2).all()
-    point_in_time_test = "assert_fct_customer_segments_model_not_trained_after_as_of_date"
+    point_in_time_test = "assert_int_customer_segments_assigned_model_not_trained_after_as_of_date"
     assert earlier.test_status[point_in_time_test] == "pass"
 
 
