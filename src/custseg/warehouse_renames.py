@@ -5,7 +5,8 @@ place; `tests/python/test_upgrade_in_place.py` checks that the two lists agree.
 """
 
 RENAMED_RELATIONS = {
-    "int_segment_model_versions": "int_segment_model_versions",
-    "int_customer_segments_assigned": "int_customer_segments_assigned",
-    "int_clv_parameters_fitted": "int_clv_parameters_fitted",
+    "dim_segment_model_versions": "int_segment_model_versions",
+    "fct_customer_segments": "int_customer_segments_assigned",
+    "rpt_clv_parameters": "int_clv_parameters_fitted",
+    "int_segment_runs_ordered": "fct_segment_runs",
 }
