@@ -44,7 +44,7 @@ from custseg.dbt_io import iter_batches, read_relation
 MIB = 1024 * 1024
 # The tables the assignment step reads, as `schema.table` of a dbt build's warehouse.
 FEATURES = "intermediate.int_segment_features"
-COPIED_AS_IS = ("intermediate.int_as_of_date", "marts.int_segment_model_versions")
+COPIED_AS_IS = ("intermediate.int_as_of_date", "intermediate.int_segment_model_versions")
 
 
 def duckdb_bytes(con: duckdb.DuckDBPyConnection) -> int:
@@ -76,7 +76,7 @@ def measure(args: argparse.Namespace) -> dict:
     as_of_date = read_relation(con.table("intermediate.int_as_of_date"))["as_of_date"]
     as_of_date = as_of_date.dt.date.iloc[0]
     row = segments_dbt.active_version_row(
-        read_relation(con.table("marts.int_segment_model_versions")), as_of_date
+        read_relation(con.table("intermediate.int_segment_model_versions")), as_of_date
     )
     segmentation = segments_dbt.segmentation_from_row(row)
     features = con.table(FEATURES)

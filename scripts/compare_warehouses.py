@@ -7,8 +7,8 @@ Usage:
 
 Relations renamed by README "Changes" are matched by their new name. Prints one line per
 relation that differs, and the relations and columns the second warehouse adds; exits 1
-when a relation or column of the first is missing from the second or holds other rows. The masks are documented in
-`custseg.warehouse_diff`.
+when a relation or column of the first is missing from the second or holds other rows.
+The masks are documented in `custseg.warehouse_diff`.
 """
 
 from __future__ import annotations

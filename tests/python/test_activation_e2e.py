@@ -283,7 +283,7 @@ def test_backfill_gives_three_point_in_time_runs(activation_world: ActivationWor
         activation_world.world,
         "select history.as_of_date, history.model_version, versions.trained_as_of_date, "
         "count(*) as customers from marts.fct_segment_history as history "
-        "inner join marts.int_segment_model_versions as versions using (model_version) "
+        "inner join intermediate.int_segment_model_versions as versions using (model_version) "
         "group by all order by 1",
     )
     assert [d.date() for d in pd.to_datetime(runs["as_of_date"])] == RUN_DATES
@@ -442,7 +442,10 @@ def test_objectors_are_not_clustered_but_have_segment_minus_two(
 
     # in no clustering input and no model assignment: those are the other buyers exactly
     buyers = set(customers.loc[customers["has_ordered"], "customer_id"])
-    for relation in ("intermediate.int_segment_features", "marts.int_customer_segments_assigned"):
+    for relation in (
+        "intermediate.int_segment_features",
+        "intermediate.int_customer_segments_assigned",
+    ):
         clustered = set(frame(world, f"select customer_id from {relation}")["customer_id"])
         assert clustered == buyers - objectors, relation
 

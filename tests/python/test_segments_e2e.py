@@ -75,11 +75,11 @@ def take_snapshot(db_path: Path, work_dir: Path) -> Snapshot:
     with duckdb.connect(str(db_path), read_only=True) as con:
         segments = con.sql(
             "select customer_id, segment_id, model_version, algorithm "
-            "from marts.int_customer_segments_assigned order by customer_id"
+            "from intermediate.int_customer_segments_assigned order by customer_id"
         ).df()
         versions = con.sql(
             "select model_version, trained_as_of_date, algorithm, n_clusters, refit_reasons, "
-            "model_json from marts.int_segment_model_versions order by model_version"
+            "model_json from intermediate.int_segment_model_versions order by model_version"
         ).df()
         features = con.sql(
             "select * exclude (as_of_date) from intermediate.int_segment_features "
@@ -169,7 +169,7 @@ def refeatured(segment_world: SegmentWorld, tmp_path_factory) -> tuple[Snapshot,
     with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
         matching = con.sql(
             "select model_version, features_json, segment_id_matching, segment_ids_json "
-            "from marts.int_segment_model_versions order by model_version"
+            "from intermediate.int_segment_model_versions order by model_version"
         ).df()
     return snapshot, matching
 
