@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import silhouette_samples
 
-from custseg import segment_marts, segments_dbt
+from custseg import segment_marts
 from custseg.dbt_io import log_progress, read_relation, read_sample
 from custseg.naming import remap_segment_ids
+from custseg.segments import registry
 
 MODEL = "fct_segment_run_silhouettes"
 DEFAULT_SAMPLE_SIZE = 2_000
@@ -54,10 +55,10 @@ def model(dbt, session):
     configured_size = dbt.config.get("drift_silhouette_sample_size")
     sample_size = int(configured_size or DEFAULT_SAMPLE_SIZE)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    version = segments_dbt.active_version_row(
+    version = registry.active_version_row(
         read_relation(dbt.ref("dim_segment_model_versions")), as_of_date
     )
-    segmentation = segments_dbt.segmentation_from_row(version)
+    segmentation = registry.segmentation_from_row(version)
     merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
     objections = read_relation(dbt.ref("int_profiling_objections"))["customer_id"]
 

@@ -8,9 +8,10 @@ from a shallow decision tree on a bounded, deterministic sample of the clustered
 `customer_id`). The logic is in `custseg.segment_marts.name_mart_segments`.
 """
 
-from custseg import segment_marts, segments_dbt
+from custseg import segment_marts
 from custseg.dbt_io import log_progress, read_relation, read_sample
 from custseg.naming import remap_segment_ids
+from custseg.segments.settings import features_from_config
 
 MODEL = "int_segments_named"
 
@@ -26,9 +27,7 @@ def model(dbt, session):
     overrides = read_relation(dbt.ref("segment_overrides"))
     playbook = read_relation(dbt.ref("segment_playbook"))
     merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
-    features, _ = segments_dbt.features_from_config(
-        read_relation(dbt.ref("int_segment_feature_config"))
-    )
+    features, _ = features_from_config(read_relation(dbt.ref("int_segment_feature_config")))
 
     # the same customers in both samples: both hold exactly the clustered customers
     feature_sample = read_sample(dbt.ref("int_segment_features"), sample_size)

@@ -11,9 +11,10 @@ orchestration in `custseg.segment_marts.render_segment_plots`.
 
 from pathlib import Path
 
-from custseg import segment_marts, segments_dbt
+from custseg import segment_marts
 from custseg.dbt_io import log_progress, read_relation, read_sample
 from custseg.naming import remap_segment_ids
+from custseg.segments import registry
 
 MODEL = "rpt_segment_plots"
 
@@ -33,10 +34,10 @@ def model(dbt, session):
     selection = read_relation(
         dbt.ref("rpt_segment_model_selection"), order_by="model_version, candidate_index"
     )
-    version = segments_dbt.active_version_row(
+    version = registry.active_version_row(
         read_relation(dbt.ref("dim_segment_model_versions")), as_of_date
     )
-    segmentation = segments_dbt.segmentation_from_row(version)
+    segmentation = registry.segmentation_from_row(version)
     merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
 
     feature_sample = read_sample(dbt.ref("int_segment_features"), sample_size)

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from custseg.clustering.model import NOISE_SEGMENT_ID
 from custseg.profiling import profiles_wide
+from custseg.segment_ids import NOISE as NOISE_SEGMENT_ID
 
 NOISE_NAME = "Outliers"
 NOISE_DESCRIPTION = (

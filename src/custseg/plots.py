@@ -32,7 +32,7 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_samples
 from threadpoolctl import threadpool_limits
 
-from custseg.clustering.model import NOISE_SEGMENT_ID
+from custseg.segment_ids import NOISE as NOISE_SEGMENT_ID
 
 DPI = 110
 NOISE_COLOR = "#9e9e9e"

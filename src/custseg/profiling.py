@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
-from custseg.clustering.model import NOISE_SEGMENT_ID
+from custseg.segment_ids import NOISE as NOISE_SEGMENT_ID
 
 AGGREGATE_COLUMNS: tuple[str, ...] = (
     "segment_id",

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from custseg import naming, plots, profiling
-from custseg.clustering.model import NOISE_SEGMENT_ID
+from custseg.segment_ids import NOISE as NOISE_SEGMENT_ID
 
 NO_PURCHASE_SEGMENT_ID = 0
 """Segment of every customer without a completed order before the as-of date (rule-based)."""
