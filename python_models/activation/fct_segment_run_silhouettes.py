@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import silhouette_samples
 
-from custseg import segments_dbt, settings
+from custseg import settings
 from custseg.dbt_io import log_progress, read_relation
 from custseg.sampling import first_ranked
 from custseg.segment_ids import NOISE
+from custseg.segments import registry
 
 MODEL = "fct_segment_run_silhouettes"
 COLUMNS = {
@@ -53,10 +54,10 @@ def model(dbt, session):
     configured_size = dbt.config.get("drift_silhouette_sample_size")
     sample_size = settings.integer("drift_silhouette_sample_size", configured_size, minimum=2)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    version = segments_dbt.active_version_row(
+    version = registry.active_version_row(
         read_relation(dbt.ref("int_segment_model_versions")), as_of_date
     )
-    segmentation = segments_dbt.segmentation_from_row(version)
+    segmentation = registry.segmentation_from_row(version)
     sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)
     sample = sample.loc[sample["segment_id"] != NOISE].reset_index(drop=True)
 

@@ -7,12 +7,13 @@ come from the segment profiles of `int_segment_profiles_computed`, actions from 
 first var `segment_rule_sample_size` customers of `int_segment_features_sampled`.
 """
 
-from custseg import segments_dbt, settings
+from custseg import settings
 from custseg.dbt_io import log_progress, read_relation
 from custseg.formatting import currency_symbol
 from custseg.naming import name_mart_segments
 from custseg.rules import segment_rules
 from custseg.sampling import first_ranked
+from custseg.segments import settings as segment_settings
 
 MODEL = "int_segments_named"
 
@@ -29,7 +30,7 @@ def model(dbt, session):
     overrides = read_relation(dbt.ref("segment_overrides"))
     playbook = read_relation(dbt.ref("segment_playbook"))
     merges = read_relation(dbt.ref("int_segment_merges_resolved"))
-    features, _ = segments_dbt.features_from_config(
+    features, _ = segment_settings.features_from_config(
         read_relation(dbt.ref("int_segment_feature_config"))
     )
     sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)

@@ -10,10 +10,11 @@ the model's preprocessed space. Drawing and the chart set are in `custseg.plots`
 
 from pathlib import Path
 
-from custseg import segments_dbt, settings
+from custseg import settings
 from custseg.dbt_io import log_progress, read_relation
 from custseg.plots import PlotInputs, render_segment_plots
 from custseg.sampling import first_ranked
+from custseg.segments import registry
 
 MODEL = "rpt_segment_plots"
 
@@ -33,10 +34,10 @@ def model(dbt, session):
     selection = read_relation(
         dbt.ref("rpt_segment_model_selection"), order_by="model_version, candidate_index"
     )
-    version = segments_dbt.active_version_row(
+    version = registry.active_version_row(
         read_relation(dbt.ref("int_segment_model_versions")), as_of_date
     )
-    segmentation = segments_dbt.segmentation_from_row(version)
+    segmentation = registry.segmentation_from_row(version)
     sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)
     algorithms = set(selection["algorithm"]) if "algorithm" in selection.columns else set()
     inputs = PlotInputs(

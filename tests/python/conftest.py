@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -116,3 +117,8 @@ def dirty_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
     run_dbt(["build"], raw_dir=raw, db_path=world.db_path, work_dir=base)
     return world
+
+
+def project_vars() -> dict:
+    """The vars of `dbt_project.yml`, the one place their defaults live."""
+    return yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]

@@ -15,7 +15,7 @@
       the run's control group.
     * `is_refit_recommended`: the latest run's PSI exceeds var `psi_warn` under the same
       model version as the run before it; int_segment_model_versions reads it at the next
-      build (var `segment_drift_relation`).
+      build (through int_segment_refit_signals, source `previous_build.segment_drift`).
 -#}
 
 {%- set segment_ids = special_segment_ids() %}
