@@ -24,13 +24,13 @@
 ] %}
 {%- set clustering_features = segment_features() | map(attribute='name') | list %}
 {%- set profile_features = [] %}
-{%- for feature in (var('segment_profile_features', none) or default_profile_features)
+{%- for feature in (var('segment_profile_features') or default_profile_features)
     + clustering_features %}
     {%- if feature not in profile_features %}
         {%- do profile_features.append(feature) %}
     {%- endif %}
 {%- endfor %}
-{%- set no_purchase_segment_id = 0 %}
+{%- set no_purchase_segment_id = special_segment_ids().no_purchase %}
 {%- set double_type = 'double precision' %}
 
 with

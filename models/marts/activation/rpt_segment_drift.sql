@@ -20,9 +20,9 @@
 
 {%- set segment_ids = special_segment_ids() %}
 {%- set share_floor = 0.0001 %}
-{%- set psi_warn = var('psi_warn', 0.1) %}
-{%- set attribution_window_days = var('attribution_window_days', 7) %}
-{%- set stale_min_share = var('segment_min_share', none) or 0.02 %}
+{%- set psi_warn = var('psi_warn') %}
+{%- set attribution_window_days = var('attribution_window_days') %}
+{%- set stale_min_share = var('segment_min_share') %}
 {%- set timestamp_type = dbt.type_timestamp() %}
 
 with

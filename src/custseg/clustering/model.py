@@ -45,6 +45,7 @@ from scipy.linalg import cholesky, solve_triangular
 from scipy.special import logsumexp
 from sklearn.neighbors import KDTree
 
+from custseg.clustering.metrics import NOISE_LABEL
 from custseg.clustering.preprocess import Preprocessor
 from custseg.segment_ids import NOISE
 
@@ -53,7 +54,6 @@ CENTROID_ALGORITHMS: tuple[str, ...] = ("kmeans", "agglomerative")
 DENSITY_ALGORITHMS: tuple[str, ...] = ("dbscan", "hdbscan")
 K_ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "agglomerative")
 SINGLE_SEGMENT = "single_segment"
-NOISE_LABEL = -1
 FORMAT_VERSION = 1
 _CHUNK_ROWS = 65_536
 
