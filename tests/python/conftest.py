@@ -73,6 +73,7 @@ def run_dbt(
         "DBT_TARGET_PATH": str(work_dir / "target"),
         "DBT_LOG_PATH": str(work_dir / "logs"),
         "SEGMENT_PLOTS_DIR": str(work_dir / "plots"),
+        "SEGMENT_CATALOG_FILE": str(work_dir / "segment_catalog.md"),
         "MART_EXPORT_DIR": str(work_dir / "exports" / "marts"),
         "EXPORT_DIR": str(work_dir / "exports" / "activation"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
