@@ -8,16 +8,58 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
+
+from custseg import segment_docs
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+PROJECT_ITEMS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "pyproject.toml",
+    ".dbtignore",
+    ".sqlfluff",
+    ".sqlfluffignore",
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+    "src",
+    "scripts",
+)
+"""What a copy of the project needs to build, document and lint itself."""
+PLACEHOLDER_CATALOG = segment_docs.docs_file_text(segment_docs.render_catalog(pd.DataFrame()))
+"""The docs file of the segment catalog as committed: the catalog of no segments."""
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the project as a fresh clone has it (no build outputs) to ``destination``.
+
+    Charts and catalogs a local build left behind are not copied, and the docs file of the
+    segment catalog is the committed placeholder.
+    """
+    ignore = shutil.ignore_patterns("__pycache__", ".*_cache", "*.png", "catalog.md")
+    destination.mkdir(parents=True)
+    for item in PROJECT_ITEMS:
+        source = REPO / item
+        if source.is_dir():
+            shutil.copytree(source, destination / item, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, destination / item)
+    (destination / "docs" / "assets").mkdir(parents=True)
+    (destination / segment_docs.GENERATED_DOCS_FILE).write_text(PLACEHOLDER_CATALOG)
+    return destination
 
 
 @dataclass(frozen=True)

@@ -27,20 +27,9 @@ from urllib.request import urlopen
 import duckdb
 import pytest
 
-from conftest import BIN, REPO, World
+from conftest import BIN, World, copy_project
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PROJECT_ITEMS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    ".dbtignore",
-    "models",
-    "python_models",
-    "macros",
-    "seeds",
-    "tests",
-    "analyses",
-)
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -69,18 +58,6 @@ class DocsSite:
     requested: list[str] = field(default_factory=list)
 
 
-def _copy_project(destination: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.png", "catalog.md")
-    destination.mkdir(parents=True)
-    for item in PROJECT_ITEMS:
-        source = REPO / item
-        if source.is_dir():
-            shutil.copytree(source, destination / item, ignore=ignore)
-        elif source.exists():
-            shutil.copy2(source, destination / item)
-    (destination / "docs" / "assets").mkdir(parents=True)
-
-
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> None:
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
@@ -92,8 +69,7 @@ def docs_site(dirty_world: World, tmp_path_factory: pytest.TempPathFactory) -> I
     if find_chromium() is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium): no browser test")
     base = tmp_path_factory.mktemp("docs_site")
-    project = base / "project"
-    _copy_project(project)
+    project = copy_project(base / "project")
     db_path = base / "warehouse.duckdb"
     shutil.copy2(dirty_world.db_path, db_path)
     env = os.environ | {
