@@ -105,11 +105,10 @@ def generate(out: Path, customers: int, seed: int, *extra: str) -> Path:
     return truth
 
 
-def run_dbt(
-    args: list[str], *, raw_dir: Path, db_path: Path, work_dir: Path, check: bool = True
-) -> subprocess.CompletedProcess:
-    """Run dbt from the repository root against `raw_dir`, writing only under `work_dir`."""
-    env = os.environ | {
+def dbt_env(raw_dir: Path, db_path: Path, work_dir: Path) -> dict[str, str]:
+    """The environment of a dbt run on `raw_dir` into `db_path` that writes only under
+    `work_dir` (target, logs, charts, the catalog's docs file, exports)."""
+    return os.environ | {
         "RAW_DATA_DIR": str(raw_dir),
         "SEGMENTS_DB_PATH": str(db_path),
         "DBT_TARGET_PATH": str(work_dir / "target"),
@@ -124,10 +123,16 @@ def run_dbt(
         # models writing their fingerprints).
         "SEGMENTS_DBT_THREADS": os.environ.get("SEGMENTS_DBT_THREADS", "2"),
     }
+
+
+def run_dbt(
+    args: list[str], *, raw_dir: Path, db_path: Path, work_dir: Path, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run dbt from the repository root against `raw_dir`, writing only under `work_dir`."""
     result = subprocess.run(
         [str(BIN / "dbt"), *args],
         cwd=REPO,
-        env=env,
+        env=dbt_env(raw_dir, db_path, work_dir),
         capture_output=True,
         text=True,
     )

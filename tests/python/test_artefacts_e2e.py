@@ -25,15 +25,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import BIN, PLACEHOLDER_CATALOG, REPO, copy_project, generate
+from conftest import BIN, PLACEHOLDER_CATALOG, REPO, copy_project, dbt_env, generate
 from custseg import segment_docs
 
 CUSTOMERS = 300
 SEED = 3
 LINTED_SQL = "models/marts/segments/dim_segments.sql"
 METRIC = "revenue"  # defined in models/marts/metrics/_metrics__metrics.yml
-# Variables a developer may have set that would send the copy's outputs elsewhere.
-UNSET = (
+# Variables that would send the copy's outputs elsewhere: unset, the copy writes its own
+# target/ (where `mf` reads), chart folder, catalog docs file and lint DuckDB file.
+PROJECT_OUTPUTS = (
     "DBT_TARGET_PATH",
     "DBT_ENGINE_TARGET_PATH",
     "SEGMENT_PLOTS_DIR",
@@ -69,17 +70,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     raw = base / "raw"
     generate(raw, CUSTOMERS, SEED)
     project = copy_project(base / "project")
-    env = {key: value for key, value in os.environ.items() if key not in UNSET}
-    env |= {
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "RAW_DATA_DIR": str(raw),
-        "SEGMENTS_DB_PATH": str(base / "warehouse.duckdb"),
-        "DBT_LOG_PATH": str(base / "logs"),
-        "MART_EXPORT_DIR": str(base / "exports" / "marts"),
-        "EXPORT_DIR": str(base / "exports" / "activation"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "SEGMENTS_DBT_THREADS": os.environ.get("SEGMENTS_DBT_THREADS", "2"),
-    }
+    env = dbt_env(raw, base / "warehouse.duckdb", base)
+    for key in PROJECT_OUTPUTS:
+        env.pop(key, None)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     run([str(BIN / "dbt"), "build"], project, env)
     run([str(BIN / "dbt"), "docs", "generate"], project, env)
     target = project / "target"
