@@ -1,39 +1,46 @@
 """The segment catalog of the dbt docs: Markdown rendered from ``dim_segments``.
 
-No dbt import and no database access (``scripts/render_segment_docs.py`` reads the tables and
-writes the files). How the catalog reaches the docs without changing tracked files:
+No dbt import and no database access: the Python model ``rpt_segment_catalog`` reads the
+tables and calls :func:`write_catalog`. How the catalog reaches the docs with a plain
+``dbt build`` then ``dbt docs generate``, and why it takes a tracked file:
 
-* ``dim_segments``' description ends with
-  ``{{ doc(env_var('SEGMENT_CATALOG_DOC', 'segment_catalog_pending')) }}``. The tracked docs
-  block ``segment_catalog_pending`` says the catalog appears after a build, so a fresh clone
-  parses.
-* After ``dbt build``, the script renders the docs block ``segment_catalog``
-  (:func:`docs_block` of :func:`render_catalog`) into the git-ignored file
-  ``models/marts/segments/_generated__segment_docs.md``, then runs ``dbt docs generate`` with
-  ``SEGMENT_CATALOG_DOC=segment_catalog``: dbt itself puts the catalog into the manifest, so
-  ``dbt docs serve`` shows it, with the charts served from the docs ``asset-paths``.
+* ``dim_segments``' description ends with ``{{ doc('segment_catalog') }}``. dbt resolves a
+  ``doc()`` by name when it parses the project and fails on a name no file defines; the
+  description cannot test whether a file exists, and two files of one project may not define
+  the same name. So the block has exactly one home, :data:`GENERATED_DOCS_FILE`, which is
+  tracked: a fresh clone holds a placeholder (the catalog of no segments) and parses.
+* Every build rewrites that file (``rpt_segment_catalog``, after ``dim_segments`` and
+  ``rpt_segment_plots``) with the catalog of the segments it built, so the next parse (``dbt
+  docs generate``, ``dbt docs serve``) shows the current catalog, charts served from the docs
+  ``asset-paths``. The file changes after a build like a lock file would; do not commit a
+  rendered catalog (``git checkout`` the file to get the placeholder back).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from custseg.files import write_bytes_if_changed
 from custseg.formatting import format_money, format_number, format_share
 
 CATALOG_DOC = "segment_catalog"
-"""Name of the generated docs block."""
-PENDING_DOC = "segment_catalog_pending"
-"""Name of the tracked placeholder docs block."""
-CATALOG_DOC_ENV = "SEGMENT_CATALOG_DOC"
-"""Environment variable that selects which of the two blocks ``dim_segments`` shows."""
+"""Name of the docs block ``dim_segments``' description shows."""
 GENERATED_DOCS_FILE = PurePosixPath("models/marts/segments/_generated__segment_docs.md")
-"""The generated docs file, relative to the project root (git-ignored)."""
+"""The docs file of the catalog, relative to the project root: tracked with the placeholder,
+rewritten by every build (the default of env ``SEGMENT_CATALOG_FILE``)."""
+FILE_NOTE = (
+    "<!-- The segment catalog of the dbt docs (docs block `segment_catalog`), rewritten by every\n"
+    "`dbt build` (model `rpt_segment_catalog`). The tracked version is the placeholder a fresh\n"
+    "clone parses with: do not commit a rendered catalog. See custseg/segment_docs.py. -->\n"
+)
+"""Text before the docs block; dbt reads only the block."""
 CATALOG_MARKER = "## Current segments"
 """First line of the rendered catalog; tests and the script look for it."""
 
@@ -108,7 +115,7 @@ def render_catalog(
             f"Segment model version {_int_text(first.get('model_version'))}, as-of date "
             f"{_date_text(first.get('as_of_date'))}: {len(frame)} segments, "
             f"{format_number(frame['customer_count'].sum())} customers. Rendered from "
-            "`dim_segments` after the build (`scripts/render_segment_docs.py`); the figures "
+            "`dim_segments` by the build (model `rpt_segment_catalog`); the figures "
             "are defined in the column descriptions below."
         ),
         "",
@@ -138,6 +145,55 @@ def docs_block(name: str, body: str) -> str:
     if "{%" in body or "{{" in body or "{#" in body:
         raise ValueError("the docs block body must not contain Jinja delimiters")
     return f"{{% docs {name} %}}\n{body.rstrip()}\n{{% enddocs %}}\n"
+
+
+def docs_file_text(markdown: str) -> str:
+    """The whole docs file: a note for whoever opens it, then the ``segment_catalog`` block."""
+    return f"{FILE_NOTE}\n{docs_block(CATALOG_DOC, markdown)}"
+
+
+def project_asset_paths(project_file: Path) -> list[str]:
+    """The ``asset-paths`` of a ``dbt_project.yml``: the folders the docs site serves."""
+    project = yaml.safe_load(Path(project_file).read_text(encoding="utf-8")) or {}
+    return [str(path) for path in project.get("asset-paths") or []]
+
+
+def write_catalog(
+    segments: pd.DataFrame,
+    plots: pd.DataFrame,
+    docs_file: Path,
+    *,
+    asset_paths: Sequence[str],
+    currency: str,
+) -> pd.DataFrame:
+    """Render the catalog into ``docs_file`` (and ``catalog.md`` beside the charts).
+
+    Args:
+        segments: ``dim_segments``.
+        plots: ``rpt_segment_plots``; its ``file_path`` folder also gets ``catalog.md``, the
+            same Markdown for reading outside the docs site.
+        docs_file: Where the docs block goes (:data:`GENERATED_DOCS_FILE` in a project).
+        asset_paths: The project's ``asset-paths`` (:func:`project_asset_paths`).
+        currency: Currency symbol of money amounts.
+
+    Returns:
+        One row: the docs file written, its SHA-256, the segments and charts it shows and
+        the Markdown.
+    """
+    markdown = render_catalog(segments, plots, asset_paths=asset_paths, currency=currency)
+    text = docs_file_text(markdown)
+    write_text(Path(docs_file), text)
+    if not plots.empty:
+        write_text(Path(str(plots["file_path"].iloc[0])).parent / "catalog.md", markdown)
+    return pd.DataFrame(
+        {
+            "file_path": [Path(docs_file).as_posix()],
+            "sha256": [hashlib.sha256(text.encode("utf-8")).hexdigest()],
+            "segment_count": [len(segments)],
+            "chart_count": [len(chart_links(plots, asset_paths))],
+            "catalog_markdown": [markdown],
+        }
+    )
 
 
 def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:

@@ -199,6 +199,7 @@ def activation_world(tmp_path_factory: pytest.TempPathFactory) -> ActivationWorl
         "EXPORT_DIR": str(export_dir),
         "MART_EXPORT_DIR": str(mart_export_dir),
         "SEGMENT_PLOTS_DIR": str(base / "plots"),
+        "SEGMENT_CATALOG_FILE": str(base / "segment_catalog.md"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     backfill = subprocess.run(

@@ -314,6 +314,49 @@ def test_render_catalog_without_segments() -> None:
     assert "No segments were built yet" in markdown
 
 
+def test_write_catalog_writes_the_docs_block_and_the_markdown_beside_the_charts(
+    profiles: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # like dbt: paths relative to the folder it runs in
+    segments = _segments_frame(name_mart_segments(profiles))
+    plots = pd.DataFrame(
+        {
+            "plot_name": ["segment_sizes", "k_selection"],
+            "file_path": ["docs/assets/segments/segment_sizes.png", "/tmp/elsewhere/k.png"],
+            "title": ["Customers and revenue per segment", "Choosing k"],
+        }
+    )
+    docs_file = Path("models/_generated__segment_docs.md")
+    row = segment_docs.write_catalog(
+        segments, plots, docs_file, asset_paths=["docs/assets"], currency="€"
+    )
+    markdown = segment_docs.render_catalog(
+        segments, plots, asset_paths=["docs/assets"], currency="€"
+    )
+    text = (tmp_path / docs_file).read_text(encoding="utf-8")
+    assert text == segment_docs.docs_file_text(markdown)
+    assert text.startswith("<!--") and "{% docs segment_catalog %}\n## Current segments" in text
+    catalog = tmp_path / "docs" / "assets" / "segments" / "catalog.md"
+    assert catalog.read_text(encoding="utf-8") == markdown
+    assert row.to_dict("records") == [
+        {
+            "file_path": "models/_generated__segment_docs.md",
+            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "segment_count": len(segments),
+            "chart_count": 1,  # the other chart is outside the asset paths
+            "catalog_markdown": markdown,
+        }
+    ]
+
+
+def test_project_asset_paths(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_project.yml"
+    project.write_text("name: x\nasset-paths: [docs/assets, more]\n", encoding="utf-8")
+    assert segment_docs.project_asset_paths(project) == ["docs/assets", "more"]
+    project.write_text("name: x\n", encoding="utf-8")
+    assert segment_docs.project_asset_paths(project) == []
+
+
 def test_docs_block_rejects_jinja_and_bad_names() -> None:
     with pytest.raises(ValueError):
         segment_docs.docs_block("segment_catalog", "{{ oops }}")
