@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import silhouette_samples
 
-from custseg import settings
+from custseg import project_vars
 from custseg.dbt_io import log_progress, read_relation
 from custseg.sampling import first_ranked
 from custseg.segment_ids import NOISE
@@ -52,7 +52,7 @@ def silhouette_by_segment(x: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
 
 def model(dbt, session):
     configured_size = dbt.config.get("drift_silhouette_sample_size")
-    sample_size = settings.integer("drift_silhouette_sample_size", configured_size, minimum=2)
+    sample_size = project_vars.integer("drift_silhouette_sample_size", configured_size, minimum=2)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     version = registry.active_version_row(
         read_relation(dbt.ref("int_segment_model_versions")), as_of_date

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from custseg import settings
+from custseg import project_vars
 from custseg.activation import export_all
 from custseg.activation.files import MANIFEST_NAME
 from custseg.dbt_io import iter_batches, log_progress, read_relation
@@ -141,14 +141,14 @@ def model(dbt, session):
     configured_share = dbt.config.get("control_group_share")
     configured_min_audience = dbt.config.get("activation_min_audience")
     configured_generated_at = dbt.config.get("activation_generated_at")
-    export_dir = Path(settings.required("export_dir", configured_dir))
-    batch_rows = settings.integer("activation_batch_rows", configured_rows, minimum=1)
-    control_share = settings.number("control_group_share", configured_share, low=0.0, high=1.0)
-    min_audience = settings.required("activation_min_audience", configured_min_audience)
+    export_dir = Path(project_vars.required("export_dir", configured_dir))
+    batch_rows = project_vars.integer("activation_batch_rows", configured_rows, minimum=1)
+    control_share = project_vars.number("control_group_share", configured_share, low=0.0, high=1.0)
+    min_audience = project_vars.required("activation_min_audience", configured_min_audience)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     segments = read_relation(dbt.ref("dim_segments"))
     model_version = int(segments["model_version"].max())
-    generated_at = generated_at_for(as_of_date, settings.optional(configured_generated_at))
+    generated_at = generated_at_for(as_of_date, project_vars.optional(configured_generated_at))
     log_progress(
         f"{MODEL}: exporting model version {model_version}, as-of date {as_of_date}, into "
         f"{export_dir} (control share {control_share}, batches of {batch_rows:,})"

@@ -8,13 +8,13 @@ parameters, and the reason is logged.
 
 import pandas as pd
 
-from custseg import clv, settings
+from custseg import clv, project_vars
 from custseg.dbt_io import log_progress, read_relation
 
 
 def model(dbt, session):
     purchase_model = dbt.config.get("clv_model")
-    purchase_model = settings.required("clv_model", purchase_model)
+    purchase_model = project_vars.required("clv_model", purchase_model)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     inputs = read_relation(dbt.ref("int_clv_inputs")).sort_values("customer_id")
 

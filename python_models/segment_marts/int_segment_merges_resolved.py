@@ -3,12 +3,12 @@
 A row `from_segment_id -> to_segment_id` moves every customer of `from_segment_id` into
 `to_segment_id` (chains followed). This is the one place the seed's merges are resolved and
 checked (no self-merge, no cycle, the no-purchase segment never merges; errors name the seed
-row): `custseg.overrides.resolve_merges`. SQL applies the table to the customers
+row): `custseg.segment_marts.overrides.resolve_merges`. SQL applies the table to the customers
 (`int_customer_segments_merged`).
 """
 
 from custseg.dbt_io import log_progress, read_relation
-from custseg.overrides import resolve_merges
+from custseg.segment_marts.overrides import resolve_merges
 
 MODEL = "int_segment_merges_resolved"
 

@@ -1,18 +1,19 @@
 """Names, descriptions, recommended actions, owners and rules of the current segments.
 
-Automatic and deterministic (`custseg.naming.name_mart_segments`): names and descriptions
-come from the segment profiles of `int_segment_profiles_computed`, actions from seed
-`segment_playbook`, then seed `segment_overrides` replaces any non-blank value by stable
-`segment_id`. Readable rules come from a shallow decision tree (`custseg.rules`) on the
-first var `segment_rule_sample_size` customers of `int_segment_features_sampled`.
+Automatic and deterministic (`custseg.segment_marts.naming.name_mart_segments`): names and
+descriptions come from the segment profiles of `int_segment_profiles_computed`, actions
+from seed `segment_playbook`, then seed `segment_overrides` replaces any non-blank value by
+stable `segment_id`. Readable rules come from a shallow decision tree
+(`custseg.segment_marts.rules`) on the first var `segment_rule_sample_size` customers of
+`int_segment_features_sampled`.
 """
 
-from custseg import settings
+from custseg import project_vars
 from custseg.dbt_io import log_progress, read_relation
 from custseg.formatting import currency_symbol
-from custseg.naming import name_mart_segments
-from custseg.rules import segment_rules
 from custseg.sampling import first_ranked
+from custseg.segment_marts.naming import name_mart_segments
+from custseg.segment_marts.rules import segment_rules
 from custseg.segments import settings as segment_settings
 
 MODEL = "int_segments_named"
@@ -22,8 +23,8 @@ def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
     configured_size = dbt.config.get("segment_rule_sample_size")
     configured_currency = dbt.config.get("reporting_currency")
-    sample_size = settings.integer("segment_rule_sample_size", configured_size, minimum=2)
-    currency = currency_symbol(settings.required("reporting_currency", configured_currency))
+    sample_size = project_vars.integer("segment_rule_sample_size", configured_size, minimum=2)
+    currency = currency_symbol(project_vars.required("reporting_currency", configured_currency))
     profiles = read_relation(
         dbt.ref("int_segment_profiles_computed"), order_by="feature_position, segment_id"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custseg import settings
+from custseg import project_vars
 from custseg.dbt_io import count_rows, log_progress
 from custseg.files import write_atomically
 
@@ -23,7 +23,7 @@ MODEL = "rpt_mart_exports"
 def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
     configured_dir = dbt.config.get("mart_export_dir")
-    export_dir = Path(settings.required("mart_export_dir", configured_dir))
+    export_dir = Path(project_vars.required("mart_export_dir", configured_dir))
     # literal refs, so dbt sees the dependencies; restricted marts are deliberately absent.
     # Each mart comes with its primary key, the row order of its file: the same data gives
     # a byte-identical file (and the same sha256).

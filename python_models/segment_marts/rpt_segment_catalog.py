@@ -5,14 +5,14 @@ Side effect (documented in docs block `segment_catalog_file`): writes the docs b
 (default `models/marts/segments/_generated__segment_docs.md`, relative to the folder dbt
 runs in), and the same Markdown as `catalog.md` beside the charts of `rpt_segment_plots`.
 So a plain `dbt docs generate` after `dbt build` shows the current catalog. Rendering is in
-`custseg.segment_docs`.
+`custseg.segment_marts.catalog`.
 """
 
 from pathlib import Path
 
-from custseg import segment_docs
 from custseg.dbt_io import log_progress, read_relation
 from custseg.formatting import currency_symbol
+from custseg.segment_marts import catalog as segment_catalog
 
 MODEL = "rpt_segment_catalog"
 
@@ -23,8 +23,8 @@ def model(dbt, session):
     currency = dbt.config.get("reporting_currency")
     segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id")
     plots = read_relation(dbt.ref("rpt_segment_plots"), order_by="plot_name")
-    asset_paths = segment_docs.project_asset_paths(Path("dbt_project.yml"))
-    catalog = segment_docs.write_catalog(
+    asset_paths = segment_catalog.project_asset_paths(Path("dbt_project.yml"))
+    catalog = segment_catalog.write_catalog(
         segments,
         plots,
         Path(docs_file),

@@ -5,15 +5,15 @@ Side effect (documented in docs block `segment_plots`): writes `<name>.png` into
 docs `asset-paths`, relative to the folder dbt runs in), each written atomically, and
 removes charts of this set that could not be drawn this time. Charts on customer samples
 use the first var `segment_plot_sample_size` customers of `int_segment_features_sampled`, in
-the model's preprocessed space. Drawing and the chart set are in `custseg.plots`.
+the model's preprocessed space. Drawing and the chart set are in `custseg.segment_marts.plots`.
 """
 
 from pathlib import Path
 
-from custseg import settings
+from custseg import project_vars
 from custseg.dbt_io import log_progress, read_relation
-from custseg.plots import PlotInputs, render_segment_plots
 from custseg.sampling import first_ranked
+from custseg.segment_marts.plots import PlotInputs, render_segment_plots
 from custseg.segments import registry
 
 MODEL = "rpt_segment_plots"
@@ -23,8 +23,8 @@ def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
     configured_size = dbt.config.get("segment_plot_sample_size")
     configured_dir = dbt.config.get("segment_plots_dir")
-    sample_size = settings.integer("segment_plot_sample_size", configured_size, minimum=2)
-    plots_dir = Path(settings.required("segment_plots_dir", configured_dir))
+    sample_size = project_vars.integer("segment_plot_sample_size", configured_size, minimum=2)
+    plots_dir = Path(project_vars.required("segment_plots_dir", configured_dir))
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id")
     # ordered: the heatmap lists the features in the order it reads them

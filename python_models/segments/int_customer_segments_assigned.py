@@ -9,7 +9,7 @@ on its own features and the model, never on the batch it is read in, so the assi
 the same whatever the read order.
 """
 
-from custseg import settings
+from custseg import project_vars
 from custseg.dbt_io import count_rows, iter_batches, log_progress, read_relation
 from custseg.segments import assign, registry
 
@@ -18,7 +18,7 @@ MODEL = "int_customer_segments_assigned"
 
 def model(dbt, session):
     batch_rows = dbt.config.get("segment_batch_rows")
-    batch_rows = settings.integer("segment_batch_rows", batch_rows, minimum=1)
+    batch_rows = project_vars.integer("segment_batch_rows", batch_rows, minimum=1)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     versions = read_relation(dbt.ref("int_segment_model_versions"))
     row = registry.active_version_row(versions, as_of_date)

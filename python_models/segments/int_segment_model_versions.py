@@ -13,7 +13,7 @@ Incremental with `full_refresh: false`, so `--full-refresh` keeps the history.
 
 from datetime import UTC, datetime
 
-from custseg import settings
+from custseg import project_vars
 from custseg.dbt_io import count_rows, log_progress, read_relation, read_sample_with, read_table
 from custseg.segments import fitting, refit, registry, stable_ids
 from custseg.segments.settings import (
@@ -45,11 +45,11 @@ def model(dbt, session):
     )
     # dbt finds config keys only in calls it can see: read each into a variable first
     sample_size = dbt.config.get("segment_sample_size")
-    sample_size = settings.integer("segment_sample_size", sample_size, minimum=1)
+    sample_size = project_vars.integer("segment_sample_size", sample_size, minimum=1)
     refit_after_days = dbt.config.get("refit_after_days")
-    refit_after_days = settings.integer("refit_after_days", refit_after_days, minimum=0)
+    refit_after_days = project_vars.integer("refit_after_days", refit_after_days, minimum=0)
     refit_requested = dbt.config.get("refit")
-    refit_requested = settings.boolean("refit", refit_requested)
+    refit_requested = project_vars.boolean("refit", refit_requested)
 
     features_relation = dbt.ref("int_segment_features")
     n_customers = count_rows(features_relation)

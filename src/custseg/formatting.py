@@ -1,9 +1,11 @@
 """Numbers as people read them: money, percentages, purchase intervals, and feature kinds.
 
-One formatter per kind of number, used by the segment descriptions (:mod:`custseg.naming`),
-the decision-tree rules (:mod:`custseg.rules`) and the segment catalog of the docs
-(:mod:`custseg.segment_docs`). Where two texts want a different precision (a catalog table vs
-a sentence), the caller says so through a parameter, so the rule itself lives here once.
+One formatter per kind of number, used by the segment descriptions
+(:mod:`custseg.segment_marts.naming`), the decision-tree rules
+(:mod:`custseg.segment_marts.rules`) and the segment catalog of the docs
+(:mod:`custseg.segment_marts.catalog`). Where two texts want a different precision (a
+catalog table vs a sentence), the caller says so through a parameter, so the rule itself
+lives here once.
 Missing values (``None``, NaN, ``pd.NA``, infinities) are shown as ``missing`` (``–``).
 """
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import segment_docs
+from custseg.segment_marts import catalog as segment_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -40,7 +40,7 @@ PROJECT_ITEMS = (
     "scripts",
 )
 """What a copy of the project needs to build, document and lint itself."""
-PLACEHOLDER_CATALOG = segment_docs.docs_file_text(segment_docs.render_catalog(pd.DataFrame()))
+PLACEHOLDER_CATALOG = segment_catalog.docs_file_text(segment_catalog.render_catalog(pd.DataFrame()))
 """The docs file of the segment catalog as committed: the catalog of no segments."""
 
 
@@ -59,7 +59,7 @@ def copy_project(destination: Path) -> Path:
         elif source.exists():
             shutil.copy2(source, destination / item)
     (destination / "docs" / "assets").mkdir(parents=True)
-    (destination / segment_docs.GENERATED_DOCS_FILE).write_text(PLACEHOLDER_CATALOG)
+    (destination / segment_catalog.GENERATED_DOCS_FILE).write_text(PLACEHOLDER_CATALOG)
     return destination
 
 

@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from conftest import BIN, PLACEHOLDER_CATALOG, REPO, copy_project, dbt_env, generate
-from custseg import segment_docs
+from custseg.segment_marts import catalog as segment_catalog
 
 CUSTOMERS = 300
 SEED = 3
@@ -113,21 +113,21 @@ def test_mf_query_answers_after_lint(built: dict) -> None:
 
 def test_docs_show_the_catalog_the_build_wrote(built: dict) -> None:
     project = built["project"]
-    docs_file = project / segment_docs.GENERATED_DOCS_FILE
+    docs_file = project / segment_catalog.GENERATED_DOCS_FILE
     assert docs_file.read_text() != PLACEHOLDER_CATALOG
     manifest = json.loads((project / "target" / "manifest.json").read_text())
     description = manifest["nodes"]["model.customer_segments.dim_segments"]["description"]
-    assert segment_docs.CATALOG_MARKER in description
+    assert segment_catalog.CATALOG_MARKER in description
     assert "No segments were built yet" not in description
     assert built["segment_names"]
     for name in built["segment_names"]:
-        assert segment_docs.escape_markdown(name) in description, name
+        assert segment_catalog.escape_markdown(name) in description, name
 
 
 def test_the_committed_catalog_file_is_the_placeholder() -> None:
     """A fresh clone parses: the docs file holds the catalog of no segments, not a build's."""
     committed = subprocess.run(
-        ["git", "show", f"HEAD:{segment_docs.GENERATED_DOCS_FILE}"],
+        ["git", "show", f"HEAD:{segment_catalog.GENERATED_DOCS_FILE}"],
         cwd=REPO,
         capture_output=True,
         text=True,

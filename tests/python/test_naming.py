@@ -1,4 +1,5 @@
-"""Tests of segment names and descriptions (``custseg.naming``) on planted segments."""
+"""Tests of segment names and descriptions (``custseg.segment_marts.naming``) on planted
+segments."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.naming import NOISE_NAME, name_segments
-from custseg.playbook import recommend_action, recommend_actions
-from custseg.profiling import profiles_wide
+from custseg.segment_marts.naming import NOISE_NAME, name_segments
+from custseg.segment_marts.playbook import recommend_action, recommend_actions
+from custseg.segment_marts.profiling import profiles_wide
 from marts_reference import reference_profiles, seed
 
 # planted segments: (orders, aov, recency, tenure, discount, tickets, satisfaction, sessions,

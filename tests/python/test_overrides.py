@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.overrides import MERGE_COLUMNS, OVERRIDE_COLUMNS, apply_overrides, resolve_merges
+from custseg.segment_marts.overrides import (
+    MERGE_COLUMNS,
+    OVERRIDE_COLUMNS,
+    apply_overrides,
+    resolve_merges,
+)
 from marts_reference import seed
 
 NO_MERGES = pd.DataFrame({"from_segment_id": [], "to_segment_id": []}, dtype=np.int64)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.playbook import PLAYBOOK_COLUMNS, recommend_action, validate_playbook
+from custseg.segment_marts.playbook import PLAYBOOK_COLUMNS, recommend_action, validate_playbook
 from marts_reference import seed
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
-from custseg.plots import (
+from custseg.segment_marts.plots import (
     plot_dendrogram,
     plot_embedding_scatter,
     plot_k_selection,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custseg.profiling import profiles_wide, top_distinguishing_features
+from custseg.segment_marts.profiling import profiles_wide, top_distinguishing_features
 
 
 def test_top_distinguishing_features_by_abs_z_with_name_tie_break() -> None:

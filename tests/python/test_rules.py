@@ -1,4 +1,5 @@
-"""Tests of the readable decision-tree rules (``custseg.rules``) and the feature kinds."""
+"""Tests of the readable decision-tree rules (``custseg.segment_marts.rules``) and the feature
+kinds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from custseg.formatting import feature_kind
-from custseg.rules import as_float, describe_rules, describe_segments, round_threshold
+from custseg.segment_marts.rules import as_float, describe_rules, describe_segments, round_threshold
 
 
 def test_as_float_accepts_decimals_and_rejects_text() -> None:

@@ -13,17 +13,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import segment_docs
-from custseg.naming import (
+from custseg.segment_marts import catalog as segment_catalog
+from custseg.segment_marts.naming import (
     NAMED_COLUMNS,
     NO_PURCHASE_ACTION,
     NO_PURCHASE_NAME,
     NO_PURCHASE_RULE,
     name_mart_segments,
 )
-from custseg.overrides import resolve_merges
-from custseg.plots import PLOT_COLUMNS, PLOT_TITLES, PlotInputs, render_segment_plots
-from custseg.rules import RULE_COLUMNS, segment_rules
+from custseg.segment_marts.overrides import resolve_merges
+from custseg.segment_marts.plots import PLOT_COLUMNS, PLOT_TITLES, PlotInputs, render_segment_plots
+from custseg.segment_marts.rules import RULE_COLUMNS, segment_rules
 from marts_reference import reference_profiles, seed
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -292,8 +292,8 @@ def test_render_catalog_lists_every_segment_with_rules_and_charts(profiles: pd.D
             "title": ["Customers and revenue per segment", "Choosing k"],
         }
     )
-    markdown = segment_docs.render_catalog(_segments_frame(named), plots)
-    assert markdown.startswith(segment_docs.CATALOG_MARKER)
+    markdown = segment_catalog.render_catalog(_segments_frame(named), plots)
+    assert markdown.startswith(segment_catalog.CATALOG_MARKER)
     for name in named["segment_name"].iloc[[0, 2, 3]]:
         assert f"### {name}" in markdown
     assert "A &#124; &#123;&#123; b &#125;&#125; &#60;c&#62;" in markdown
@@ -304,13 +304,13 @@ def test_render_catalog_lists_every_segment_with_rules_and_charts(profiles: pd.D
         "![Customers and revenue per segment](docs/assets/segments/segment_sizes.png)" in markdown
     )
     assert "elsewhere" not in markdown  # outside the asset paths: not linked
-    block = segment_docs.docs_block(segment_docs.CATALOG_DOC, markdown)
+    block = segment_catalog.docs_block(segment_catalog.CATALOG_DOC, markdown)
     assert block.startswith("{% docs segment_catalog %}\n")
     assert block.endswith("{% enddocs %}\n")
 
 
 def test_render_catalog_without_segments() -> None:
-    markdown = segment_docs.render_catalog(pd.DataFrame())
+    markdown = segment_catalog.render_catalog(pd.DataFrame())
     assert "No segments were built yet" in markdown
 
 
@@ -327,14 +327,14 @@ def test_write_catalog_writes_the_docs_block_and_the_markdown_beside_the_charts(
         }
     )
     docs_file = Path("models/_generated__segment_docs.md")
-    row = segment_docs.write_catalog(
+    row = segment_catalog.write_catalog(
         segments, plots, docs_file, asset_paths=["docs/assets"], currency="€"
     )
-    markdown = segment_docs.render_catalog(
+    markdown = segment_catalog.render_catalog(
         segments, plots, asset_paths=["docs/assets"], currency="€"
     )
     text = (tmp_path / docs_file).read_text(encoding="utf-8")
-    assert text == segment_docs.docs_file_text(markdown)
+    assert text == segment_catalog.docs_file_text(markdown)
     assert text.startswith("<!--") and "{% docs segment_catalog %}\n## Current segments" in text
     catalog = tmp_path / "docs" / "assets" / "segments" / "catalog.md"
     assert catalog.read_text(encoding="utf-8") == markdown
@@ -352,16 +352,16 @@ def test_write_catalog_writes_the_docs_block_and_the_markdown_beside_the_charts(
 def test_project_asset_paths(tmp_path: Path) -> None:
     project = tmp_path / "dbt_project.yml"
     project.write_text("name: x\nasset-paths: [docs/assets, more]\n", encoding="utf-8")
-    assert segment_docs.project_asset_paths(project) == ["docs/assets", "more"]
+    assert segment_catalog.project_asset_paths(project) == ["docs/assets", "more"]
     project.write_text("name: x\n", encoding="utf-8")
-    assert segment_docs.project_asset_paths(project) == []
+    assert segment_catalog.project_asset_paths(project) == []
 
 
 def test_docs_block_rejects_jinja_and_bad_names() -> None:
     with pytest.raises(ValueError):
-        segment_docs.docs_block("segment_catalog", "{{ oops }}")
+        segment_catalog.docs_block("segment_catalog", "{{ oops }}")
     with pytest.raises(ValueError):
-        segment_docs.docs_block("bad name", "text")
+        segment_catalog.docs_block("bad name", "text")
 
 
 @pytest.mark.parametrize(
@@ -375,14 +375,14 @@ def test_docs_block_rejects_jinja_and_bad_names() -> None:
     ],
 )
 def test_docs_link(path: str, expected: str | None) -> None:
-    assert segment_docs.docs_link(path, ["docs/assets"]) == expected
+    assert segment_catalog.docs_link(path, ["docs/assets"]) == expected
 
 
 def test_write_text_only_rewrites_on_change(tmp_path: Path) -> None:
     path = tmp_path / "a" / "catalog.md"
-    assert segment_docs.write_text(path, "x\n")
-    assert not segment_docs.write_text(path, "x\n")
-    assert segment_docs.write_text(path, "y\n")
+    assert segment_catalog.write_text(path, "x\n")
+    assert not segment_catalog.write_text(path, "x\n")
+    assert segment_catalog.write_text(path, "y\n")
     assert path.read_text() == "y\n"
 
 

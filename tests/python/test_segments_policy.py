@@ -10,6 +10,7 @@ import pytest
 
 from conftest import project_vars
 from custseg.clustering import PreprocessConfig
+from custseg.project_vars import SettingError
 from custseg.segments.refit import (
     StoredVersion,
     active_version,
@@ -22,7 +23,6 @@ from custseg.segments.settings import (
     preprocess_config,
 )
 from custseg.segments.stable_ids import next_segment_id
-from custseg.settings import SettingError
 
 FEATURES = ("order_count", "return_rate")
 PREPROCESS = PreprocessConfig(features=FEATURES, log1p_features=("order_count",)).to_dict()

@@ -2,7 +2,7 @@
 
 Every default lives in ``dbt_project.yml`` (docs block `segment_settings`); the models pass
 the vars through their YAML config, and these functions fail with a
-:class:`~custseg.settings.SettingError` naming the var when one is missing or malformed.
+:class:`~custseg.project_vars.SettingError` naming the var when one is missing or malformed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from custseg import settings
+from custseg import project_vars
 from custseg.clustering import PreprocessConfig, SelectionConfig, minimum_fit_rows
 from custseg.clustering.model import ALGORITHMS
 
@@ -69,10 +69,10 @@ def preprocess_config(
         SettingError: The var is missing, or names an option that is not in
             :data:`PREPROCESSING_OPTIONS`.
     """
-    overrides = dict(settings.required("segment_preprocessing", overrides))
+    overrides = dict(project_vars.required("segment_preprocessing", overrides))
     unknown = sorted(set(overrides) - set(PREPROCESSING_OPTIONS))
     if unknown:
-        raise settings.SettingError(
+        raise project_vars.SettingError(
             f"var segment_preprocessing: unknown options {unknown}; allowed: "
             f"{list(PREPROCESSING_OPTIONS)}"
         )
@@ -112,13 +112,13 @@ class SelectionSettings:
         object.__setattr__(self, "algorithms", tuple(self.algorithms))
         unknown = sorted(set(self.algorithms) - set(ALGORITHMS))
         if unknown or not self.algorithms:
-            raise settings.SettingError(
+            raise project_vars.SettingError(
                 f"var algorithms must be a non-empty subset of {ALGORITHMS}"
             )
         if not 2 <= self.k_min <= self.k_max:
-            raise settings.SettingError("need 2 <= segment_k_min <= segment_k_max")
+            raise project_vars.SettingError("need 2 <= segment_k_min <= segment_k_max")
         if self.min_customers < 1:
-            raise settings.SettingError("var segment_min_customers must be at least 1")
+            raise project_vars.SettingError("var segment_min_customers must be at least 1")
 
     @classmethod
     def from_vars(cls, values: Mapping[str, Any]) -> SelectionSettings:
@@ -128,29 +128,29 @@ class SelectionSettings:
             SettingError: A var is missing (only ``segment_algorithm`` and
                 ``segment_n_clusters`` may be null) or has the wrong type.
         """
-        algorithms = settings.required("algorithms", values.get("algorithms"))
+        algorithms = project_vars.required("algorithms", values.get("algorithms"))
         if isinstance(algorithms, str):
             algorithms = [algorithms]
-        pinned_k = settings.optional(values.get("segment_n_clusters"))
-        pinned_algorithm = settings.optional(values.get("segment_algorithm"))
+        pinned_k = project_vars.optional(values.get("segment_n_clusters"))
+        pinned_algorithm = project_vars.optional(values.get("segment_algorithm"))
         return cls(
             algorithms=tuple(str(a) for a in algorithms),
-            k_min=settings.integer("segment_k_min", values.get("segment_k_min")),
-            k_max=settings.integer("segment_k_max", values.get("segment_k_max")),
+            k_min=project_vars.integer("segment_k_min", values.get("segment_k_min")),
+            k_max=project_vars.integer("segment_k_max", values.get("segment_k_max")),
             pinned_algorithm=None if pinned_algorithm is None else str(pinned_algorithm),
             pinned_n_clusters=None
             if pinned_k is None
-            else settings.integer("segment_n_clusters", pinned_k),
-            min_segment_share=settings.number(
+            else project_vars.integer("segment_n_clusters", pinned_k),
+            min_segment_share=project_vars.number(
                 "segment_min_share", values.get("segment_min_share"), low=0, high=1
             ),
-            max_segment_share=settings.number(
+            max_segment_share=project_vars.number(
                 "segment_max_share", values.get("segment_max_share"), low=0, high=1
             ),
-            ward_sample_size=settings.integer(
+            ward_sample_size=project_vars.integer(
                 "segment_ward_sample_size", values.get("segment_ward_sample_size"), minimum=1
             ),
-            min_customers=settings.integer(
+            min_customers=project_vars.integer(
                 "segment_min_customers", values.get("segment_min_customers"), minimum=1
             ),
         )

@@ -23,9 +23,10 @@ Noise (segment ``-1``) is always named ``Outliers``.
 
 :func:`name_mart_segments` names every segment of the current model for model
 ``int_segments_named``: the automatic names, the action of seed ``segment_playbook``
-(:mod:`custseg.playbook`), the values of seed ``segment_overrides`` (:mod:`custseg.overrides`),
-the distinguishing features and the decision-tree rules (:mod:`custseg.rules`). Customers
-without a completed order form the rule-based segment ``No purchase yet``.
+(:mod:`custseg.segment_marts.playbook`), the values of seed ``segment_overrides``
+(:mod:`custseg.segment_marts.overrides`), the distinguishing features and the decision-tree
+rules (:mod:`custseg.segment_marts.rules`). Customers without a completed order form the
+rule-based segment ``No purchase yet``.
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ from custseg.formatting import (
     format_interval,
     is_finite,
 )
-from custseg.overrides import OverrideResult, apply_overrides
-from custseg.playbook import recommend_actions
-from custseg.profiling import top_distinguishing_features
-from custseg.rules import RULE_COLUMNS
 from custseg.segment_ids import NO_PURCHASE, NOISE
+from custseg.segment_marts.overrides import OverrideResult, apply_overrides
+from custseg.segment_marts.playbook import recommend_actions
+from custseg.segment_marts.profiling import top_distinguishing_features
+from custseg.segment_marts.rules import RULE_COLUMNS
 
 NOISE_NAME = "Outliers"
 NOISE_DESCRIPTION = (
@@ -633,8 +634,8 @@ def name_mart_segments(
         merges: The resolved merges (``int_segment_merges_resolved``); their segments are
             already absent from ``profiles``.
         playbook: Seed ``segment_playbook``.
-        rules: Output of :func:`custseg.rules.segment_rules` (segments without a rule get
-            nulls).
+        rules: Output of :func:`custseg.segment_marts.rules.segment_rules` (segments without
+            a rule get nulls).
         currency: Currency symbol of money amounts in descriptions.
         top_features: Distinguishing features listed per segment.
 

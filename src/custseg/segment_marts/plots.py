@@ -38,9 +38,9 @@ from sklearn.metrics import silhouette_samples
 from threadpoolctl import threadpool_limits
 
 from custseg.files import write_atomically
-from custseg.naming import NOISE_NAME
 from custseg.sampling import subsample_indices
 from custseg.segment_ids import NO_PURCHASE, NOISE
+from custseg.segment_marts.naming import NOISE_NAME
 
 DPI = 110
 NOISE_COLOR = "#9e9e9e"
@@ -606,7 +606,7 @@ def plot_segment_sizes(
     Args:
         segments_df: One row per segment: ``segment_id``, ``count_col``, optionally
             ``revenue_col`` and ``segment_name`` (e.g.
-            :func:`custseg.profiling.segment_sizes`).
+            :func:`custseg.segment_marts.profiling.segment_sizes`).
         path: PNG file to write.
         names: Segment id -> name; default the ``segment_name`` column if present.
         count_col: Customer count column.

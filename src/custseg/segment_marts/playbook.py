@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from custseg.profiling import profiles_wide
 from custseg.seeds import is_blank
+from custseg.segment_marts.profiling import profiles_wide
 
 PLAYBOOK_COLUMNS: tuple[str, ...] = (
     "priority",
@@ -86,8 +86,9 @@ def recommend_action(
     """The action of the first playbook row (by priority) whose conditions hold.
 
     Args:
-        profile_row: One segment's row of :func:`custseg.profiling.profiles_wide` (keys
-            ``<feature>__z`` and ``<feature>__mean``).
+        profile_row: One segment's row of
+            :func:`custseg.segment_marts.profiling.profiles_wide` (keys ``<feature>__z`` and
+            ``<feature>__mean``).
         playbook_df: The playbook seed (:data:`PLAYBOOK_COLUMNS`).
 
     Returns:

@@ -21,7 +21,7 @@ def profiles_wide(profiles: pd.DataFrame) -> pd.DataFrame:
     """One row per segment with columns ``<feature>__mean`` and ``<feature>__z``.
 
     The index is the segment id. A row of this frame is the ``profile_row`` that
-    :func:`custseg.playbook.recommend_action` evaluates a playbook on.
+    :func:`custseg.segment_marts.playbook.recommend_action` evaluates a playbook on.
     """
     _check_profile_columns(profiles)
     ordered = _sorted_profiles(profiles)

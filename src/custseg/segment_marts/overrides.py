@@ -119,7 +119,7 @@ def apply_overrides(
 
     Args:
         segments_df: One row per segment with ``segment_id`` and ``segment_name`` (e.g. from
-            :func:`custseg.naming.name_segments`, optionally with ``owner`` and
+            :func:`custseg.segment_marts.naming.name_segments`, optionally with ``owner`` and
             ``recommended_action``).
         overrides: The overrides seed (:data:`OVERRIDE_COLUMNS`; only ``segment_id`` is
             required).
