@@ -318,7 +318,7 @@ def test_write_catalog_writes_the_docs_block_and_the_markdown_beside_the_charts(
     profiles: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # like dbt: paths relative to the folder it runs in
-    segments = _segments_frame(name_mart_segments(profiles))
+    segments = _segments_frame(_named(profiles))
     plots = pd.DataFrame(
         {
             "plot_name": ["segment_sizes", "k_selection"],

@@ -38,7 +38,8 @@ rewritten by every build (the default of env ``SEGMENT_CATALOG_FILE``)."""
 FILE_NOTE = (
     "<!-- The segment catalog of the dbt docs (docs block `segment_catalog`), rewritten by every\n"
     "`dbt build` (model `rpt_segment_catalog`). The tracked version is the placeholder a fresh\n"
-    "clone parses with: do not commit a rendered catalog. See src/custseg/segment_marts/catalog.py. -->\n"
+    "clone parses with: do not commit a rendered catalog. See\n"
+    "src/custseg/segment_marts/catalog.py. -->\n"
 )
 """Text before the docs block; dbt reads only the block."""
 CATALOG_MARKER = "## Current segments"
