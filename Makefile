@@ -25,25 +25,21 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-build: install ## Build the warehouse on the embedded sample and generate the docs
+build: install ## Build the warehouse on the embedded sample and generate the docs (with the segment catalog)
 	$(BIN)/dbt build
-	$(BIN)/python scripts/render_segment_docs.py --generate
+	$(BIN)/dbt docs generate
 	@echo
 	@echo "Warehouse: $(abspath $(SEGMENTS_DB_PATH))"
 	@echo "Docs:      $(abspath target/index.html)  (serve them: source $(BIN)/activate && dbt docs serve)"
 
-docs: install ## Regenerate the dbt docs, with the current segment catalog
-	$(BIN)/python scripts/render_segment_docs.py --generate
+docs: install ## Regenerate the dbt docs (the same as `dbt docs generate` after any build)
+	$(BIN)/dbt docs generate
 
 serve: install ## Serve the dbt docs on http://127.0.0.1:8080
 	$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080
 
-lint: install ## ruff, sqlfluff and dbt-score
-	$(BIN)/ruff check src tests/python python_models scripts
-	$(BIN)/ruff format --check src tests/python python_models scripts
-	SEGMENTS_LINT_DB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests
-	$(BIN)/dbt parse --target lint --quiet
-	$(BIN)/dbt-score lint --fail-project-under 9.0 --fail-any-item-under 5.0
+lint: install ## ruff, sqlfluff and dbt-score (scripts/lint.sh; dbt artefacts in target/lint/)
+	PATH="$(abspath $(BIN)):$$PATH" scripts/lint.sh
 
 test-python: install ## pytest only (includes the end-to-end dbt builds)
 	$(BIN)/pytest -q -n 2 --dist loadfile

@@ -94,6 +94,7 @@ def bench_size(
         "EXPORT_DIR": str(work / f"exports_{tag}" / "activation"),
         "MART_EXPORT_DIR": str(work / f"exports_{tag}" / "marts"),
         "SEGMENT_PLOTS_DIR": str(work / f"plots_{tag}"),
+        "SEGMENT_CATALOG_FILE": str(work / f"segment_catalog_{tag}.md"),
         "DBT_TARGET_PATH": str(work / f"target_{tag}"),
         "DBT_LOG_PATH": str(work / f"logs_{tag}"),
     }

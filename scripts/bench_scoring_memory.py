@@ -37,14 +37,23 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
-from custseg import segments_dbt
 from custseg.dbt_io import iter_batches, read_relation
+from custseg.segments import assign, registry
+from custseg.segments.settings import KEY_COLUMN
 
+REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 # The tables the assignment step reads, as `schema.table` of a dbt build's warehouse.
 FEATURES = "intermediate.int_segment_features"
-COPIED_AS_IS = ("intermediate.int_as_of_date", "marts.int_segment_model_versions")
+COPIED_AS_IS = ("intermediate.int_as_of_date", "intermediate.int_segment_model_versions")
+
+
+def project_var(name: str):
+    """A var's default from ``dbt_project.yml``, the one place every default lives."""
+    project = yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["vars"][name]
 
 
 def duckdb_bytes(con: duckdb.DuckDBPyConnection) -> int:
@@ -75,16 +84,16 @@ def measure(args: argparse.Namespace) -> dict:
     con.execute(f"set memory_limit = '{args.memory_limit}'")
     as_of_date = read_relation(con.table("intermediate.int_as_of_date"))["as_of_date"]
     as_of_date = as_of_date.dt.date.iloc[0]
-    row = segments_dbt.active_version_row(
-        read_relation(con.table("marts.int_segment_model_versions")), as_of_date
+    row = registry.active_version_row(
+        read_relation(con.table("intermediate.int_segment_model_versions")), as_of_date
     )
-    segmentation = segments_dbt.segmentation_from_row(row)
+    segmentation = registry.segmentation_from_row(row)
     features = con.table(FEATURES)
     if args.reader == "ordered":
-        batches = iter_batches(features, args.batch_rows, order_by=segments_dbt.KEY_COLUMN)
+        batches = iter_batches(features, args.batch_rows, order_by=KEY_COLUMN)
     else:
         batches = iter_batches(features, args.batch_rows)
-    reader = segments_dbt.assignment_reader(
+    reader = assign.assignment_reader(
         segmentation,
         batches,
         model_version=int(row["model_version"]),
@@ -186,7 +195,12 @@ def sweep(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse")
-    parser.add_argument("--batch-rows", type=int, default=segments_dbt.DEFAULT_BATCH_ROWS)
+    parser.add_argument(
+        "--batch-rows",
+        type=int,
+        default=project_var("segment_batch_rows"),
+        help="customers per batch (default: var segment_batch_rows of dbt_project.yml)",
+    )
     parser.add_argument(
         "--memory-limit", default="512MB", help="DuckDB's limit, kept small to isolate Python"
     )

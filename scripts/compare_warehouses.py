@@ -6,8 +6,9 @@ Usage:
         [--left-work DIR] [--right-work DIR] [--ignore-column file_path]
 
 Relations renamed by README "Changes" are matched by their new name. Prints one line per
-relation that differs and exits 1 when anything differs. The masks are documented in
-`custseg.warehouse_diff`.
+relation that differs, and the relations and columns the second warehouse adds; exits 1
+when a relation or column of the first is missing from the second or holds other rows.
+The masks are documented in `custseg.warehouse_diff`.
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in diff.only_left:
         print(f"only in {args.left}: {name}")
     for name in diff.only_right:
-        print(f"only in {args.right}: {name}")
-    for name, (missing, extra) in diff.column_mismatch.items():
-        print(f"{name}: columns only left {missing}, only right {extra}")
+        print(f"added in {args.right} (not compared): {name}")
+    for name, missing in diff.column_mismatch.items():
+        print(f"{name}: columns missing in {args.right}: {missing}")
+    for name, added in diff.added_columns.items():
+        print(f"{name}: columns added in {args.right} (not compared): {added}")
     for name, (left_rows, right_rows) in diff.differing.items():
         print(f"{name}: {left_rows} rows only left, {right_rows} rows only right")
-    print("identical" if diff.identical else "DIFFERENT")
-    return 0 if diff.identical else 1
+    print("every relation preserved" if diff.preserved else "DIFFERENT")
+    return 0 if diff.preserved else 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 {#-
     A customer's position in [0, 1) for the control-group draw of a model version (docs block
     `control_groups`): the first 8 hex digits of sha256('<model_version>:<customer_id>') read
-    as an unsigned integer and divided by 2^32. Must equal custseg.activation's
-    `is_in_control_group` bit for bit; pytest compares both on DuckDB. Dispatched:
+    as an unsigned integer and divided by 2^32. The one place the draw is computed
+    (int_customer_segments_finalized); the end-to-end pytest compares it bit for bit with
+    a reference of its own. Dispatched:
 
     * duckdb__: DuckDB's `sha256` and a `0x` literal cast to ubigint;
     * spark__: Spark and Databricks, `sha2(..., 256)` and `conv(..., 16, 10)`;

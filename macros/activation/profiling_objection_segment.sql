@@ -5,7 +5,7 @@
 -#}
 {% macro profiling_objection_segment() -%}
     {{ return({
-        'segment_id': -2,
+        'segment_id': special_segment_ids().profiling_objection,
         'segment_name': 'Not profiled (objection)',
         'segment_description': 'Customers who objected to profiling (suppression-list reason '
             ~ '`objected_to_profiling`). They are not clustered, scored or described: this '

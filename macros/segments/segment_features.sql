@@ -19,7 +19,7 @@
         'ticket_count': 'log1p',
         'open_rate': 'none',
     } %}
-    {%- set configured = var('segment_features', none) or default_features %}
+    {%- set configured = var('segment_features') or default_features %}
     {%- if configured is mapping %}
         {%- set pairs = configured.items() | list %}
     {%- elif configured is string %}

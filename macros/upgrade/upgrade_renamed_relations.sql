@@ -15,6 +15,7 @@
         ('marts', 'dim_segment_model_versions', 'intermediate', 'int_segment_model_versions', true),
         ('marts', 'fct_customer_segments', 'intermediate', 'int_customer_segments_assigned', false),
         ('marts', 'rpt_clv_parameters', 'intermediate', 'int_clv_parameters_fitted', false),
+        ('intermediate', 'int_segment_runs_ordered', 'marts', 'fct_segment_runs', false),
     ] -%}
     {#- The hook returns its statements, so dbt runs and commits them like any hook; the
         relation cache, filled before on-run-start, is told about each change so that an

@@ -2,25 +2,25 @@
 
 One row per run (as-of date and model version) and behavioural segment: the mean silhouette
 of the segment's sampled customers in the preprocessed space of the run's model, after the
-merges of seed `segment_overrides`. The sample is deterministic and bounded (var
-`drift_silhouette_sample_size`, default 2,000 customers with the smallest md5 of
-`customer_id`), so the cost stays O(sample^2) whatever the number of customers. Noise and
-customers who objected to profiling are left out. Incremental with `full_refresh: false`
-and unique key (as_of_date, model_version): a rebuild of the same run replaces its rows,
-`--full-refresh` keeps earlier runs. `rpt_segment_drift` reads it.
+merges of seed `segment_overrides`. The sample is the first var
+`drift_silhouette_sample_size` customers of `int_segment_features_sampled` (deterministic,
+clustered customers only, so customers who objected to profiling are never in it), so the
+cost stays O(sample^2) whatever the number of customers. Noise is left out. Incremental with
+`full_refresh: false` and unique key (as_of_date, model_version): a rebuild of the same run
+replaces its rows, `--full-refresh` keeps earlier runs. `rpt_segment_drift` reads it.
 """
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import silhouette_samples
 
-from custseg import segment_marts, segments_dbt
-from custseg.dbt_io import log_progress, read_relation, read_sample
-from custseg.naming import remap_segment_ids
+from custseg import project_vars
+from custseg.dbt_io import log_progress, read_relation
+from custseg.sampling import first_ranked
+from custseg.segment_ids import NOISE
+from custseg.segments import registry
 
 MODEL = "fct_segment_run_silhouettes"
-DEFAULT_SAMPLE_SIZE = 2_000
-NOISE_SEGMENT_ID = -1
 COLUMNS = {
     "as_of_date": "object",
     "model_version": "int64",
@@ -52,22 +52,14 @@ def silhouette_by_segment(x: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
 
 def model(dbt, session):
     configured_size = dbt.config.get("drift_silhouette_sample_size")
-    sample_size = int(configured_size or DEFAULT_SAMPLE_SIZE)
+    sample_size = project_vars.integer("drift_silhouette_sample_size", configured_size, minimum=2)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    version = segments_dbt.active_version_row(
+    version = registry.active_version_row(
         read_relation(dbt.ref("int_segment_model_versions")), as_of_date
     )
-    segmentation = segments_dbt.segmentation_from_row(version)
-    merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
-    objections = read_relation(dbt.ref("int_profiling_objections"))["customer_id"]
-
-    # the same customers in both samples: both hold exactly the clustered customers
-    features = read_sample(dbt.ref("int_segment_features"), sample_size)
-    labels = read_sample(dbt.ref("int_customer_segments_assigned"), sample_size)
-    sample = features.merge(labels[["customer_id", "segment_id"]], on="customer_id")
-    sample["segment_id"] = remap_segment_ids(sample["segment_id"], merges)
-    keep = (sample["segment_id"] != NOISE_SEGMENT_ID) & ~sample["customer_id"].isin(set(objections))
-    sample = sample.loc[keep].reset_index(drop=True)
+    segmentation = registry.segmentation_from_row(version)
+    sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)
+    sample = sample.loc[sample["segment_id"] != NOISE].reset_index(drop=True)
 
     x = segmentation.preprocessor.transform(sample) if len(sample) else np.empty((0, 0))
     out = silhouette_by_segment(x, sample["segment_id"].to_numpy())

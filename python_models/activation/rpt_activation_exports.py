@@ -7,9 +7,10 @@ and renamed into place, and files of earlier runs that are no longer current are
 a rerun replaces the export. Nothing is written to the warehouse except this report.
 
 Customers stream from `int_activation_audience` in batches (var `activation_batch_rows`),
-sorted by `customer_id`, through `custseg.activation.export_all`, which applies consent,
-suppression, control groups (var `control_group_share`), platform hashing and the minimum
-audiences (var `activation_min_audience`). `generated_at` (manifests and the CRM
+sorted by `customer_id`, through `custseg.activation.export_all`. Who goes where (consent,
+suppression, the control group) is decided in that SQL model; the export applies the flags,
+platform hashing and the minimum audiences (var `activation_min_audience`), and records var
+`control_group_share` in the manifests. `generated_at` (manifests and the CRM
 `updated_at`) is the as-of date at midnight UTC unless var `activation_generated_at` is
 set, so a rerun on the same data writes byte-identical files.
 """
@@ -21,13 +22,12 @@ from typing import Any
 
 import pandas as pd
 
-from custseg.activation import DEFAULT_CONTROL_SHARE, export_all
+from custseg import project_vars
+from custseg.activation import export_all
 from custseg.activation.files import MANIFEST_NAME
 from custseg.dbt_io import iter_batches, log_progress, read_relation
 
 MODEL = "rpt_activation_exports"
-DEFAULT_BATCH_ROWS = 100_000
-DEFAULT_EXPORT_DIR = "exports/activation"
 REPORT_COLUMNS = {
     "export_file_key": "string",
     "destination": "string",
@@ -139,28 +139,26 @@ def model(dbt, session):
     configured_dir = dbt.config.get("export_dir")
     configured_rows = dbt.config.get("activation_batch_rows")
     configured_share = dbt.config.get("control_group_share")
-    min_audience = dbt.config.get("activation_min_audience")
+    configured_min_audience = dbt.config.get("activation_min_audience")
     configured_generated_at = dbt.config.get("activation_generated_at")
-    export_dir = Path(configured_dir or DEFAULT_EXPORT_DIR)
-    batch_rows = int(configured_rows or DEFAULT_BATCH_ROWS)
-    control_share = DEFAULT_CONTROL_SHARE if configured_share is None else float(configured_share)
+    export_dir = Path(project_vars.required("export_dir", configured_dir))
+    batch_rows = project_vars.integer("activation_batch_rows", configured_rows, minimum=1)
+    control_share = project_vars.number("control_group_share", configured_share, low=0.0, high=1.0)
+    min_audience = project_vars.required("activation_min_audience", configured_min_audience)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     segments = read_relation(dbt.ref("dim_segments"))
     model_version = int(segments["model_version"].max())
-    suppressions = read_relation(dbt.ref("int_suppressions_unioned"))[["customer_id", "email"]]
-    generated_at = generated_at_for(as_of_date, configured_generated_at)
+    generated_at = generated_at_for(as_of_date, project_vars.optional(configured_generated_at))
     log_progress(
         f"{MODEL}: exporting model version {model_version}, as-of date {as_of_date}, into "
         f"{export_dir} (control share {control_share}, batches of {batch_rows:,})"
     )
     manifests = export_all(
         iter_batches(dbt.ref("int_activation_audience"), batch_rows, order_by="customer_id"),
-        None,
-        suppressions,
         export_dir,
         str(model_version),
         as_of_date,
-        min_audience=min_audience or None,
+        min_audience=min_audience,
         control_share=control_share,
         generated_at=generated_at,
     )

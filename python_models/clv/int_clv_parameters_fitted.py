@@ -8,17 +8,20 @@ parameters, and the reason is logged.
 
 import pandas as pd
 
-from custseg import clv
+from custseg import clv, project_vars
 from custseg.dbt_io import log_progress, read_relation
 
 
 def model(dbt, session):
     purchase_model = dbt.config.get("clv_model")
+    purchase_model = project_vars.required("clv_model", purchase_model)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     inputs = read_relation(dbt.ref("int_clv_inputs")).sort_values("customer_id")
 
     triples = clv.aggregate_rows(inputs, ["frequency", "recency", "t"])
-    log_progress(f"int_clv_parameters_fitted: fitting {purchase_model} on {len(inputs):,} customers")
+    log_progress(
+        f"int_clv_parameters_fitted: fitting {purchase_model} on {len(inputs):,} customers"
+    )
     purchase_fit = clv.fit_purchase_model(
         triples["frequency"], triples["recency"], triples["t"], triples["weight"], purchase_model
     )
@@ -26,7 +29,9 @@ def model(dbt, session):
 
     repeat_buyers = inputs[(inputs["frequency"] > 0) & (inputs["monetary_value"] > 0)]
     spend_inputs = clv.aggregate_rows(repeat_buyers, ["frequency", "monetary_value"])
-    log_progress(f"int_clv_parameters_fitted: fitting gamma_gamma on {len(repeat_buyers):,} repeat buyers")
+    log_progress(
+        f"int_clv_parameters_fitted: fitting gamma_gamma on {len(repeat_buyers):,} repeat buyers"
+    )
     spend_fit = clv.fit_spend_model(
         spend_inputs["frequency"], spend_inputs["monetary_value"], spend_inputs["weight"]
     )

@@ -3,12 +3,13 @@
 Predictions that depend on a fit that did not converge are null (and the reason is logged).
 """
 
-from custseg import clv
+from custseg import clv, project_vars
 from custseg.dbt_io import log_progress, read_relation
 
 
 def model(dbt, session):
-    horizon_days = float(dbt.config.get("clv_horizon_days"))
+    horizon_days = dbt.config.get("clv_horizon_days")
+    horizon_days = project_vars.number("clv_horizon_days", horizon_days, low=0)
     parameters = read_relation(dbt.ref("int_clv_parameters_fitted"))
     inputs = read_relation(dbt.ref("int_clv_inputs"))
 

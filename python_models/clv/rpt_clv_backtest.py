@@ -7,12 +7,13 @@ row is written, with null predictions.
 
 import pandas as pd
 
-from custseg import clv
+from custseg import clv, project_vars
 from custseg.dbt_io import log_progress, read_relation
 
 
 def model(dbt, session):
     purchase_model = dbt.config.get("clv_model")
+    purchase_model = project_vars.required("clv_model", purchase_model)
     inputs = read_relation(dbt.ref("int_clv_backtest_inputs")).sort_values("customer_id")
     # A short history is not an error for the whole build: write an explained, empty backtest.
     if inputs.empty:

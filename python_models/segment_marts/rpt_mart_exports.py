@@ -1,20 +1,21 @@
 """The public marts as Parquet files for BI tools; one row per file written.
 
 Side effect (documented in docs block `mart_exports`): writes `<mart>.parquet` into env
-`MART_EXPORT_DIR` (default `exports/marts`, git-ignored, relative to the folder dbt runs
-in). Each file is written by DuckDB to `<mart>.parquet.tmp` and renamed over the final name,
-so a reader sees the previous complete file or the new one; nothing is created in the
-warehouse (no `external` views pointing at files). Restricted marts (personal data) are
-never exported. Rows are written in key order, so the same data gives byte-identical files.
-The file handling is in `custseg.segment_marts.write_atomically`.
+`MART_EXPORT_DIR` (its default is in this model's YAML config; git-ignored, relative to the
+folder dbt runs in). Each file is written by DuckDB through the project's atomic writer
+(`custseg.files.write_atomically`: a temporary file renamed over the final name), so a
+reader sees the previous complete file or the new one; nothing is created in the warehouse
+(no `external` views pointing at files). Restricted marts (personal data) are never
+exported. Rows are written in key order, so the same data gives byte-identical files.
 """
 
 from pathlib import Path
 
 import pandas as pd
 
-from custseg import segment_marts
+from custseg import project_vars
 from custseg.dbt_io import count_rows, log_progress
+from custseg.files import write_atomically
 
 MODEL = "rpt_mart_exports"
 
@@ -22,7 +23,7 @@ MODEL = "rpt_mart_exports"
 def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
     configured_dir = dbt.config.get("mart_export_dir")
-    export_dir = Path(configured_dir or "exports/marts")
+    export_dir = Path(project_vars.required("mart_export_dir", configured_dir))
     # literal refs, so dbt sees the dependencies; restricted marts are deliberately absent.
     # Each mart comes with its primary key, the row order of its file: the same data gives
     # a byte-identical file (and the same sha256).
@@ -44,7 +45,7 @@ def model(dbt, session):
     for mart_name, (relation, key) in marts.items():
         path = export_dir / f"{mart_name}.parquet"
         ordered = relation.order(key)
-        size, digest = segment_marts.write_atomically(ordered.write_parquet, path)
+        size, digest = write_atomically(ordered.write_parquet, path)
         row_count = count_rows(relation)
         log_progress(f"{MODEL}: {path} ({row_count:,} rows, {size:,} bytes)")
         rows.append(

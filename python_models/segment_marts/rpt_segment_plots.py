@@ -1,19 +1,20 @@
 """Segment charts as PNG files, redrawn on every build; one row per chart written.
 
 Side effect (documented in docs block `segment_plots`): writes `<name>.png` into env
-`SEGMENT_PLOTS_DIR` (default `docs/assets/segments`, git-ignored, inside the docs
-`asset-paths`, relative to the folder dbt runs in), each through a temporary file and a
-rename, and removes charts of this set that could not be drawn this time. Charts on
-customer samples use a bounded, deterministic sample (var `segment_plot_sample_size`,
-default 2,000) in the model's preprocessed space. Drawing is in `custseg.plots`, the
-orchestration in `custseg.segment_marts.render_segment_plots`.
+`SEGMENT_PLOTS_DIR` (its default is in this model's YAML config; git-ignored, inside the
+docs `asset-paths`, relative to the folder dbt runs in), each written atomically, and
+removes charts of this set that could not be drawn this time. Charts on customer samples
+use the first var `segment_plot_sample_size` customers of `int_segment_features_sampled`, in
+the model's preprocessed space. Drawing and the chart set are in `custseg.segment_marts.plots`.
 """
 
 from pathlib import Path
 
-from custseg import segment_marts, segments_dbt
-from custseg.dbt_io import log_progress, read_relation, read_sample
-from custseg.naming import remap_segment_ids
+from custseg import project_vars
+from custseg.dbt_io import log_progress, read_relation
+from custseg.sampling import first_ranked
+from custseg.segment_marts.plots import PlotInputs, render_segment_plots
+from custseg.segments import registry
 
 MODEL = "rpt_segment_plots"
 
@@ -22,8 +23,8 @@ def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
     configured_size = dbt.config.get("segment_plot_sample_size")
     configured_dir = dbt.config.get("segment_plots_dir")
-    sample_size = int(configured_size or 2_000)
-    plots_dir = Path(configured_dir or "docs/assets/segments")
+    sample_size = project_vars.integer("segment_plot_sample_size", configured_size, minimum=2)
+    plots_dir = Path(project_vars.required("segment_plots_dir", configured_dir))
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id")
     # ordered: the heatmap lists the features in the order it reads them
@@ -33,29 +34,23 @@ def model(dbt, session):
     selection = read_relation(
         dbt.ref("rpt_segment_model_selection"), order_by="model_version, candidate_index"
     )
-    version = segments_dbt.active_version_row(
+    version = registry.active_version_row(
         read_relation(dbt.ref("int_segment_model_versions")), as_of_date
     )
-    segmentation = segments_dbt.segmentation_from_row(version)
-    merges = segment_marts.merge_dict(read_relation(dbt.ref("int_segment_merges_resolved")))
-
-    feature_sample = read_sample(dbt.ref("int_segment_features"), sample_size)
-    label_sample = read_sample(dbt.ref("int_customer_segments_assigned"), sample_size)
-    sample = feature_sample.merge(
-        label_sample[["customer_id", "segment_id"]], on="customer_id", how="inner"
-    )
+    segmentation = registry.segmentation_from_row(version)
+    sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)
     algorithms = set(selection["algorithm"]) if "algorithm" in selection.columns else set()
-    inputs = segment_marts.PlotInputs(
+    inputs = PlotInputs(
         segments=segments,
         profiles=profiles,
         selection=selection,
         x_model=segmentation.preprocessor.transform(sample) if len(sample) else None,
-        labels=remap_segment_ids(sample["segment_id"], merges),
+        labels=sample["segment_id"].to_numpy(),
         include_dendrogram="agglomerative" in algorithms,
         n_clusters=int(version["n_clusters"]),
     )
     log_progress(f"{MODEL}: drawing charts from {len(sample):,} sampled customers into {plots_dir}")
-    charts = segment_marts.render_segment_plots(
+    charts = render_segment_plots(
         plots_dir,
         inputs,
         max_rows=sample_size,

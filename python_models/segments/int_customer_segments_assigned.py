@@ -9,19 +9,20 @@ on its own features and the model, never on the batch it is read in, so the assi
 the same whatever the read order.
 """
 
-from custseg import segments_dbt
+from custseg import project_vars
 from custseg.dbt_io import count_rows, iter_batches, log_progress, read_relation
+from custseg.segments import assign, registry
 
 MODEL = "int_customer_segments_assigned"
 
 
 def model(dbt, session):
     batch_rows = dbt.config.get("segment_batch_rows")
-    batch_rows = segments_dbt.int_setting(batch_rows, segments_dbt.DEFAULT_BATCH_ROWS)
+    batch_rows = project_vars.integer("segment_batch_rows", batch_rows, minimum=1)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
     versions = read_relation(dbt.ref("int_segment_model_versions"))
-    row = segments_dbt.active_version_row(versions, as_of_date)
-    segmentation = segments_dbt.segmentation_from_row(row)
+    row = registry.active_version_row(versions, as_of_date)
+    segmentation = registry.segmentation_from_row(row)
     features = dbt.ref("int_segment_features")
     total = count_rows(features)
     log_progress(
@@ -34,7 +35,7 @@ def model(dbt, session):
     def report(stats):
         log_progress(f"{MODEL}: assigned {stats.rows:,} of {total:,} customers")
 
-    return segments_dbt.assignment_reader(
+    return assign.assignment_reader(
         segmentation,
         iter_batches(features, batch_rows),
         model_version=int(row["model_version"]),

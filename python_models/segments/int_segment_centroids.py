@@ -4,10 +4,10 @@ Unpacked from the engine's model JSON in `int_segment_model_versions`, in the pr
 space, for the portable SQL scoring macro `score_nearest_centroid`.
 """
 
-from custseg import segments_dbt
 from custseg.dbt_io import read_relation
+from custseg.segments import registry_tables
 
 
 def model(dbt, session):
     versions = read_relation(dbt.ref("int_segment_model_versions"))
-    return segments_dbt.centroids_table(versions.sort_values("model_version").to_dict("records"))
+    return registry_tables.centroids_table(versions.sort_values("model_version").to_dict("records"))

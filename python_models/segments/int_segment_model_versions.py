@@ -1,25 +1,26 @@
 """The segment model registry: one row per fitted model version, kept across every build.
 
-Each build applies the refit policy (`custseg.segments_dbt.decide_refit`, docs block
-`segment_refit_policy`). A build that re-scores appends nothing; a build that refits fits the
-candidates on a deterministic sample of `int_segment_features` (or, with too few customers or
-no usable feature, the documented single-segment fallback), keeps stable segment ids by
-scoring the same sample with the previous model and matching the clusters by overlap, and
-appends one row. When the feature list changed, the previous model's features that are no
-longer configured are read from `dim_customers` for the sample's customers. Incremental with
-`full_refresh: false`, so `--full-refresh` keeps the history.
+Each build applies the refit policy (`custseg.segments.refit.decide_refit`, docs block
+`segment_refit_policy`), with the previous build's drift verdict from
+`int_segment_refit_signals`. A build that re-scores appends nothing; a build that refits fits
+the candidates on a deterministic sample of `int_segment_features` (or, with too few
+customers or no usable feature, the documented single-segment fallback), keeps stable
+segment ids by scoring the same sample with the previous model and matching the clusters by
+overlap, and appends one row. When the feature list changed, the previous model's features
+that are no longer configured are read from `int_customers_joined` for the sample's customers.
+Incremental with `full_refresh: false`, so `--full-refresh` keeps the history.
 """
 
 from datetime import UTC, datetime
 
-from custseg import segments_dbt
-from custseg.dbt_io import (
-    count_rows,
-    log_progress,
-    read_refit_flag,
-    read_relation,
-    read_sample,
-    read_table,
+from custseg import project_vars
+from custseg.dbt_io import count_rows, log_progress, read_relation, read_sample_with, read_table
+from custseg.segments import fitting, refit, registry, stable_ids
+from custseg.segments.settings import (
+    KEY_COLUMN,
+    SelectionSettings,
+    features_from_config,
+    preprocess_config,
 )
 
 MODEL = "int_segment_model_versions"
@@ -27,46 +28,39 @@ MODEL = "int_segment_model_versions"
 
 def model(dbt, session):
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    features, log1p = segments_dbt.features_from_config(
-        read_relation(dbt.ref("int_segment_feature_config"))
-    )
-    preprocess = segments_dbt.preprocess_config(
-        features, log1p, dbt.config.get("segment_preprocessing")
-    )
-    selection = segments_dbt.SelectionSettings.from_config(
+    features, log1p = features_from_config(read_relation(dbt.ref("int_segment_feature_config")))
+    preprocess = preprocess_config(features, log1p, dbt.config.get("segment_preprocessing"))
+    selection = SelectionSettings.from_vars(
         {
-            "algorithms": dbt.config.get("segment_algorithms"),
-            "k_min": dbt.config.get("segment_k_min"),
-            "k_max": dbt.config.get("segment_k_max"),
-            "pinned_algorithm": dbt.config.get("segment_algorithm"),
-            "pinned_n_clusters": dbt.config.get("segment_n_clusters"),
-            "min_segment_share": dbt.config.get("segment_min_share"),
-            "max_segment_share": dbt.config.get("segment_max_share"),
-            "ward_sample_size": dbt.config.get("segment_ward_sample_size"),
-            "min_customers": dbt.config.get("segment_min_customers"),
+            "algorithms": dbt.config.get("algorithms"),
+            "segment_k_min": dbt.config.get("segment_k_min"),
+            "segment_k_max": dbt.config.get("segment_k_max"),
+            "segment_algorithm": dbt.config.get("segment_algorithm"),
+            "segment_n_clusters": dbt.config.get("segment_n_clusters"),
+            "segment_min_share": dbt.config.get("segment_min_share"),
+            "segment_max_share": dbt.config.get("segment_max_share"),
+            "segment_ward_sample_size": dbt.config.get("segment_ward_sample_size"),
+            "segment_min_customers": dbt.config.get("segment_min_customers"),
         }
     )
     # dbt finds config keys only in calls it can see: read each into a variable first
     sample_size = dbt.config.get("segment_sample_size")
-    sample_size = segments_dbt.int_setting(sample_size, segments_dbt.DEFAULT_SAMPLE_SIZE)
+    sample_size = project_vars.integer("segment_sample_size", sample_size, minimum=1)
     refit_after_days = dbt.config.get("refit_after_days")
-    refit_after_days = segments_dbt.int_setting(
-        refit_after_days, segments_dbt.DEFAULT_REFIT_AFTER_DAYS, minimum=0
-    )
-    refit_requested = segments_dbt.as_bool(dbt.config.get("refit"))
+    refit_after_days = project_vars.integer("refit_after_days", refit_after_days, minimum=0)
+    refit_requested = dbt.config.get("refit")
+    refit_requested = project_vars.boolean("refit", refit_requested)
 
     features_relation = dbt.ref("int_segment_features")
     n_customers = count_rows(features_relation)
     stored_frame = read_table(session, dbt.this) if dbt.is_incremental else None
-    stored = [] if stored_frame is None else segments_dbt.stored_versions(stored_frame)
-    current = segments_dbt.active_version(stored, as_of_date)
-    drift = read_refit_flag(
-        session,
-        dbt.config.get("segment_drift_relation"),
-        model_version=None if current is None else current.model_version,
-        preferred_schema=dbt.this.schema,
+    stored = [] if stored_frame is None else registry.stored_versions(stored_frame)
+    current = refit.active_version(stored, as_of_date)
+    drift = refit.drift_signal(
+        read_relation(dbt.ref("int_segment_refit_signals")),
+        None if current is None else current.model_version,
     )
-    decision = segments_dbt.decide_refit(
+    decision = refit.decide_refit(
         stored,
         as_of_date=as_of_date,
         preprocess_config=preprocess.to_dict(),
@@ -79,27 +73,25 @@ def model(dbt, session):
     )
     log_progress(f"{MODEL}: as-of date {as_of_date}: {decision.describe()}")
     if not decision.refit:
-        return segments_dbt.versions_table([])
+        return registry.versions_table([])
 
     # The previous model scores the same sample to match segment ids, with its own features:
-    # those no longer configured come from dim_customers (the fit ignores extra columns).
-    previous = segments_dbt.previous_segmentation(stored_frame, decision)
-    missing = segments_dbt.missing_previous_features(previous, features_relation.columns)
+    # those no longer configured come from int_customers_joined (the fit ignores extra columns).
+    previous = stable_ids.previous_segmentation(stored_frame, decision)
+    missing = stable_ids.missing_previous_features(previous, features_relation.columns)
     customers = dbt.ref("int_customers_joined")
     readable = [name for name in missing if name in customers.columns]
     if readable:
-        log_progress(f"{MODEL}: previous model's features {readable} read from dim_customers")
-        casts = "".join(f", cast({name} as double) as {name}" for name in readable)
-        features_relation = features_relation.join(
-            customers.project(f"{segments_dbt.KEY_COLUMN}{casts}"), segments_dbt.KEY_COLUMN
+        log_progress(
+            f"{MODEL}: previous model's features {readable} read from int_customers_joined"
         )
-    sample = read_sample(features_relation, sample_size, segments_dbt.KEY_COLUMN)
+    sample = read_sample_with(features_relation, customers, readable, sample_size, KEY_COLUMN)
     log_progress(
         f"{MODEL}: fitting on a deterministic sample of {len(sample):,} of {n_customers:,} "
         f"customers; candidates {', '.join(selection.algorithms)}, "
         f"k {selection.k_min}..{selection.k_max}"
     )
-    row = segments_dbt.fit_new_version(
+    row = fitting.fit_new_version(
         sample,
         preprocess=preprocess,
         selection=selection,
@@ -110,4 +102,4 @@ def model(dbt, session):
         trained_at=datetime.now(UTC),
         progress=lambda message: log_progress(f"{MODEL}: {message}"),
     )
-    return segments_dbt.versions_table([row])
+    return registry.versions_table([row])

@@ -5,12 +5,12 @@ log1p flag, clip bounds and imputation value; per kept column (feature or null i
 the scaler's center and scale. The SQL scoring macro `score_nearest_centroid` applies them.
 """
 
-from custseg import segments_dbt
 from custseg.dbt_io import read_relation
+from custseg.segments import registry_tables
 
 
 def model(dbt, session):
     versions = read_relation(dbt.ref("int_segment_model_versions"))
-    return segments_dbt.preprocessing_table(
+    return registry_tables.preprocessing_table(
         versions.sort_values("model_version").to_dict("records")
     )

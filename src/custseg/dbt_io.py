@@ -6,7 +6,7 @@ engine (Snowpark, PySpark, ...) means changing this module, not the models.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -50,6 +50,25 @@ def read_sample(relation: Any, size: int, key: str = "customer_id") -> pd.DataFr
     return ordered.df().sort_values(key, kind="stable").reset_index(drop=True)
 
 
+def read_sample_with(
+    relation: Any,
+    extra: Any,
+    columns: Sequence[str],
+    size: int,
+    key: str = "customer_id",
+) -> pd.DataFrame:
+    """:func:`read_sample` of ``relation`` with ``columns`` of ``extra`` joined on ``key``.
+
+    The extra columns are read as doubles (e.g. a previous model's features that are no
+    longer in ``int_segment_features``, from ``int_customers_joined``); only customers present in
+    both relations are sampled. Without ``columns`` this is :func:`read_sample`.
+    """
+    if columns:
+        casts = "".join(f", cast({name} as double) as {name}" for name in columns)
+        relation = relation.join(extra.project(f"{key}{casts}"), key)
+    return read_sample(relation, size, key)
+
+
 def count_rows(relation: Any) -> int:
     """Number of rows of a relation, counted by the engine (no rows are fetched)."""
     return int(relation.aggregate("count(*)").fetchall()[0][0])
@@ -76,42 +95,3 @@ def iter_batches(
 def read_table(session: Any, name: str) -> pd.DataFrame:
     """Read a whole (small) table by its quoted name, e.g. ``dbt.this`` of an incremental model."""
     return session.sql(f"select * from {name}").df()
-
-
-def read_refit_flag(
-    session: Any,
-    table_name: str | None,
-    *,
-    model_version: int | None,
-    column: str = "is_refit_recommended",
-    preferred_schema: str | None = None,
-) -> bool | None:
-    """Read an optional drift report's refit flag; ``None`` when there is no such table.
-
-    Looks for a table or view ``table_name`` with a boolean ``column`` in the current database
-    (preferring ``preferred_schema``). The flag is true when any row has it true; when the
-    table also has a ``model_version`` column, only rows about ``model_version`` count, so a
-    report about an older model cannot trigger refit after refit.
-    """
-    if not table_name:
-        return None
-    found = session.execute(
-        "select table_schema, column_name from information_schema.columns "
-        "where table_catalog = current_database() and table_name = ? "
-        "and column_name in (?, 'model_version')",
-        [table_name, column],
-    ).fetchall()
-    schemas = sorted({schema for schema, name in found if name == column})
-    if not schemas:
-        return None
-    schema = preferred_schema if preferred_schema in schemas else schemas[0]
-    has_version = (schema, "model_version") in found
-    where = ""
-    parameters: list[Any] = []
-    if has_version and model_version is not None:
-        where, parameters = " where model_version = ?", [int(model_version)]
-    rows = session.execute(
-        f'select coalesce(bool_or({column}), false) from "{schema}"."{table_name}"{where}',
-        parameters,
-    ).fetchall()
-    return bool(rows[0][0])

@@ -42,13 +42,18 @@ class WarehouseDiff:
     compared: list[str] = field(default_factory=list)
     only_left: list[str] = field(default_factory=list)
     only_right: list[str] = field(default_factory=list)
-    # relation -> (rows only left, rows only right); columns of one side only count as a diff
+    # relation -> (rows only left, rows only right), on the left side's columns
     differing: dict[str, tuple[int, int]] = field(default_factory=dict)
-    column_mismatch: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    # relation -> columns of the left side missing on the right (a difference)
+    column_mismatch: dict[str, list[str]] = field(default_factory=dict)
+    # relation -> columns only on the right (added; reported, not a difference)
+    added_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
-    def identical(self) -> bool:
-        return not (self.only_left or self.only_right or self.differing or self.column_mismatch)
+    def preserved(self) -> bool:
+        """Every relation of the left warehouse is on the right with the same rows (the right
+        side may add relations and columns)."""
+        return not (self.only_left or self.differing or self.column_mismatch)
 
 
 def relations(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
@@ -112,7 +117,8 @@ def compare_warehouses(
 
     ``renames`` maps a relation name of the left warehouse to its name in the right one
     (old name -> new name); schemas may differ. Relations are compared on the columns of the
-    left side; a column missing on the right counts as a mismatch. ``ignored_columns`` are
+    left side: a column missing on the right is a mismatch, a column only on the right is
+    reported in ``added_columns``. ``ignored_columns`` are
     left out everywhere (for example ``file_path`` when two builds wrote to other folders).
     """
     renames = dict(renames or {})
@@ -134,11 +140,12 @@ def compare_warehouses(
         right_columns = [
             row[0] for row in con.sql(f'describe "right_wh"."{right[other]}"."{other}"').fetchall()
         ]
-        if sorted(left_columns) != sorted(right_columns):
-            diff.column_mismatch[name] = (
-                sorted(set(left_columns) - set(right_columns)),
-                sorted(set(right_columns) - set(left_columns)),
-            )
+        added = sorted(set(right_columns) - set(left_columns))
+        if added:
+            diff.added_columns[name] = added
+        missing = sorted(set(left_columns) - set(right_columns))
+        if missing:
+            diff.column_mismatch[name] = missing
             continue
         kept = [column for column in left_columns if column not in ignored_columns]
         one = normalised_select(con, "left_wh", left[name], name, left_work_dir, kept, other)

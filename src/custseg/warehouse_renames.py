@@ -8,4 +8,5 @@ RENAMED_RELATIONS = {
     "dim_segment_model_versions": "int_segment_model_versions",
     "fct_customer_segments": "int_customer_segments_assigned",
     "rpt_clv_parameters": "int_clv_parameters_fitted",
+    "int_segment_runs_ordered": "fct_segment_runs",
 }

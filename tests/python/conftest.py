@@ -8,16 +8,59 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
+import yaml
+
+from custseg.segment_marts import catalog as segment_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+PROJECT_ITEMS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "pyproject.toml",
+    ".dbtignore",
+    ".sqlfluff",
+    ".sqlfluffignore",
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+    "src",
+    "scripts",
+)
+"""What a copy of the project needs to build, document and lint itself."""
+PLACEHOLDER_CATALOG = segment_catalog.docs_file_text(segment_catalog.render_catalog(pd.DataFrame()))
+"""The docs file of the segment catalog as committed: the catalog of no segments."""
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the project as a fresh clone has it (no build outputs) to ``destination``.
+
+    Charts and catalogs a local build left behind are not copied, and the docs file of the
+    segment catalog is the committed placeholder.
+    """
+    ignore = shutil.ignore_patterns("__pycache__", ".*_cache", "*.png", "catalog.md")
+    destination.mkdir(parents=True)
+    for item in PROJECT_ITEMS:
+        source = REPO / item
+        if source.is_dir():
+            shutil.copytree(source, destination / item, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, destination / item)
+    (destination / "docs" / "assets").mkdir(parents=True)
+    (destination / segment_catalog.GENERATED_DOCS_FILE).write_text(PLACEHOLDER_CATALOG)
+    return destination
 
 
 @dataclass(frozen=True)
@@ -63,16 +106,16 @@ def generate(out: Path, customers: int, seed: int, *extra: str) -> Path:
     return truth
 
 
-def run_dbt(
-    args: list[str], *, raw_dir: Path, db_path: Path, work_dir: Path, check: bool = True
-) -> subprocess.CompletedProcess:
-    """Run dbt from the repository root against `raw_dir`, writing only under `work_dir`."""
-    env = os.environ | {
+def dbt_env(raw_dir: Path, db_path: Path, work_dir: Path) -> dict[str, str]:
+    """The environment of a dbt run on `raw_dir` into `db_path` that writes only under
+    `work_dir` (target, logs, charts, the catalog's docs file, exports)."""
+    return os.environ | {
         "RAW_DATA_DIR": str(raw_dir),
         "SEGMENTS_DB_PATH": str(db_path),
         "DBT_TARGET_PATH": str(work_dir / "target"),
         "DBT_LOG_PATH": str(work_dir / "logs"),
         "SEGMENT_PLOTS_DIR": str(work_dir / "plots"),
+        "SEGMENT_CATALOG_FILE": str(work_dir / "segment_catalog.md"),
         "MART_EXPORT_DIR": str(work_dir / "exports" / "marts"),
         "EXPORT_DIR": str(work_dir / "exports" / "activation"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -81,10 +124,24 @@ def run_dbt(
         # models writing their fingerprints).
         "SEGMENTS_DBT_THREADS": os.environ.get("SEGMENTS_DBT_THREADS", "2"),
     }
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    raw_dir: Path,
+    db_path: Path,
+    work_dir: Path,
+    check: bool = True,
+    project_dir: Path = REPO,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run dbt in `project_dir` (the repository root) against `raw_dir`, writing only under
+    `work_dir`; `extra_env` adds or overrides environment variables."""
     result = subprocess.run(
         [str(BIN / "dbt"), *args],
-        cwd=REPO,
-        env=env,
+        cwd=project_dir,
+        env=dbt_env(raw_dir, db_path, work_dir) | (extra_env or {}),
         capture_output=True,
         text=True,
     )
@@ -104,3 +161,8 @@ def dirty_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
     run_dbt(["build"], raw_dir=raw, db_path=world.db_path, work_dir=base)
     return world
+
+
+def project_vars() -> dict:
+    """The vars of `dbt_project.yml`, the one place their defaults live."""
+    return yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]

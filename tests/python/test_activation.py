@@ -1,5 +1,8 @@
-"""Activation exports: identifier hashing, consent, suppression, control groups and files.
+"""Activation exports: identifier hashing, the channel flags, minimum audiences and files.
 
+Who may go where (consent, suppression, the control group) is decided in SQL
+(``int_activation_audience``) and tested end to end in ``test_activation_e2e.py``; here the
+audience frames carry those flags as given, and the tests check that the files follow them.
 Expected hashes are computed here with hashlib on hand-written normalised strings, not with
 the module's own helpers, so a wrong normalisation cannot pass by agreeing with itself.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,25 +26,21 @@ from custseg.activation import (
     GOOGLE_COLUMNS,
     META_COLUMNS,
     AtomicCsvWriter,
-    Suppression,
-    apply_consent_and_suppression,
-    attach_contacts,
     build_ads_exports,
     build_crm_export,
     build_email_lists,
-    control_group_mask,
     export_all,
     google_phone_hash,
-    is_in_control_group,
     meta_phone_hash,
     normalize_email,
+    resolve_min_audience,
     sha256_hex,
     to_e164,
     write_atomic_csv,
     write_manifest,
 )
 from custseg.activation import identifiers as ids_module
-from custseg.activation.audience import _mapped, _stripped, prepare_batch
+from custseg.activation.audience import _mapped, _stripped
 from custseg.activation.files import _csv_ready, csv_body
 
 MODEL = "kmeans-v3"
@@ -152,13 +152,11 @@ def make_customers(n: int, segments: dict[int, str], seed: int = 3) -> pd.DataFr
             "churn_probability": rng.random(n).round(4),
             "predicted_clv": (rng.random(n) * 500).round(2),
             "recommended_action": [f"action for {segments[s]}" for s in segment_ids],
-            "has_unsubscribed": False,
-            "has_bounced": False,
         }
     )
 
 
-def make_contacts(customers: pd.DataFrame, opt_in: object = True) -> pd.DataFrame:
+def make_contacts(customers: pd.DataFrame) -> pd.DataFrame:
     n = len(customers)
     return pd.DataFrame(
         {
@@ -168,9 +166,25 @@ def make_contacts(customers: pd.DataFrame, opt_in: object = True) -> pd.DataFram
             "last_name": ["Müller"] * n,
             "phone": [f"0151 {2000000 + i}" for i in range(n)],
             "country_code": ["DE"] * n,
-            "is_marketing_opt_in": [opt_in] * n,
         }
     )
+
+
+def audience(
+    customers: pd.DataFrame, contacts: pd.DataFrame | None = None, **flags: object
+) -> pd.DataFrame:
+    """What int_activation_audience gives: customers, contacts and the channel flags.
+
+    Flags default to "outside the control group, eligible for every channel"; pass a
+    column (a list or an array) to set them per customer.
+    """
+    frame = customers.merge(
+        make_contacts(customers) if contacts is None else contacts, on="customer_id"
+    )
+    defaults = {"is_control_group": False, "is_email_eligible": True, "is_ads_eligible": True}
+    for column, value in (defaults | flags).items():
+        frame[column] = np.broadcast_to(np.asarray(value, dtype=bool), len(frame)).copy()
+    return frame
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -178,14 +192,10 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 
 def run_export(
-    tmp_path: Path,
-    customers: pd.DataFrame | list[pd.DataFrame],
-    contacts: pd.DataFrame | None,
-    suppression: pd.DataFrame | None = None,
-    **kwargs: object,
+    tmp_path: Path, customers: pd.DataFrame | Iterable[pd.DataFrame], **kwargs: object
 ) -> dict:
-    options = {"min_audience": SMALL, "generated_at": GENERATED_AT} | kwargs
-    return export_all(customers, contacts, suppression, tmp_path, MODEL, AS_OF, **options)
+    options = {"min_audience": SMALL, "control_share": 0.1, "generated_at": GENERATED_AT}
+    return export_all(customers, tmp_path, MODEL, AS_OF, **(options | kwargs))
 
 
 def all_rows(folder: Path) -> pd.DataFrame:
@@ -194,170 +204,84 @@ def all_rows(folder: Path) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# consent and suppression
+# channels
 # ---------------------------------------------------------------------------------------------
 
 
-def test_only_explicit_true_counts_as_opt_in() -> None:
-    frame = pd.DataFrame(
-        {
-            "customer_id": ["a", "b", "c", "d", "e", "f"],
-            "is_marketing_opt_in": [True, False, None, np.nan, pd.NA, np.True_],
-        }
-    )
-    kept = apply_consent_and_suppression(frame)
-    assert kept["customer_id"].tolist() == ["a", "f"]
-    nullable = frame.assign(
-        is_marketing_opt_in=pd.array([True, False, None, None, None, True], dtype="boolean")
-    )
-    assert apply_consent_and_suppression(nullable)["customer_id"].tolist() == ["a", "f"]
-
-
-def test_unparsed_consent_encodings_are_rejected() -> None:
-    frame = pd.DataFrame({"customer_id": ["a", "b"], "is_marketing_opt_in": ["yes", "Y"]})
-    with pytest.raises(TypeError, match="parse"):
-        apply_consent_and_suppression(frame)
-
-
-def test_opt_in_then_opt_out_is_excluded_at_the_as_of_date(tmp_path: Path) -> None:
-    """The caller passes the CRM version valid at the as-of date; its flag decides."""
-    history = pd.DataFrame(
-        {
-            "customer_id": ["C000000", "C000000"],
-            "valid_from": [date(2024, 1, 1), date(2024, 5, 1)],
-            "valid_to": [date(2024, 5, 1), None],
-            "is_marketing_opt_in": [True, False],
-        }
-    )
-
-    def version_at(as_of: date) -> pd.DataFrame:
-        open_ended = history["valid_to"].map(lambda d: d is None or d > as_of)
-        valid = history.loc[(history["valid_from"] <= as_of) & open_ended]
-        return valid.drop(columns=["valid_from", "valid_to"])
-
-    customers = make_customers(1, {1: "Loyal"})
-    contacts = make_contacts(customers).drop(columns="is_marketing_opt_in")
-    for as_of, expected in [(date(2024, 3, 1), 1), (AS_OF, 0)]:
-        joined = customers.merge(contacts, on="customer_id").merge(
-            version_at(as_of), on="customer_id"
-        )
-        emails = build_email_lists(joined, model_version=MODEL, control_share=0.0)
-        ads = build_ads_exports(joined, model_version=MODEL, control_share=0.0)
-        assert sum(len(f) for f in emails.values()) == expected
-        assert sum(len(f) for f in ads["google"].values()) == expected
-        assert sum(len(f) for f in ads["meta"].values()) == expected
-
-
-def test_mixed_consent_unsubscribe_and_bounce_in_the_export(tmp_path: Path) -> None:
+def test_each_channel_takes_the_customers_its_flag_allows(tmp_path: Path) -> None:
     customers = make_customers(6, {1: "Loyal"})
-    customers.loc[3, "has_unsubscribed"] = True
-    customers.loc[4, "has_bounced"] = True
-    contacts = make_contacts(customers)
-    contacts["is_marketing_opt_in"] = pd.Series([True, False, None, True, True, True], dtype=object)
-    run_export(tmp_path, customers, contacts, control_share=0.0)
+    frame = audience(
+        customers,
+        is_control_group=[False, True, False, False, False, False],
+        is_ads_eligible=[True, False, False, True, True, True],
+        is_email_eligible=[True, False, False, False, False, True],
+    )
+    manifests = run_export(tmp_path, frame)
 
-    email_ids = set(all_rows(tmp_path / "email")["email"])
-    assert email_ids == {"user0@example.com", "user5@example.com"}
+    crm = read_csv(tmp_path / "crm" / "customers.csv")
+    assert crm["customer_id"].tolist() == customers["customer_id"].tolist()
+    assert crm["is_control_group"].tolist() == ["false", "true", *["false"] * 4]
+    emails = set(all_rows(tmp_path / "email")["email"])
+    assert emails == {"user0@example.com", "user5@example.com"}
     google = read_csv(tmp_path / "ads" / "google_customer_match__segment_1.csv")
-    # unsubscribe and bounce are email-channel facts; the ads export needs the opt-in only
-    assert set(google["Email"]) == {sha(f"user{i}@example.com") for i in (0, 3, 4, 5)}
-    assert len(read_csv(tmp_path / "crm" / "customers.csv")) == 6
+    meta = read_csv(tmp_path / "ads" / "meta_custom_audience__segment_1.csv")
+    expected = {sha(f"user{i}@example.com") for i in (0, 3, 4, 5)}
+    assert set(google["Email"]) == expected
+    assert set(meta["email"]) == expected
+    for manifest in manifests.values():
+        assert manifest["control_share"] == 0.1  # the var, recorded; the flags decide
 
 
-def test_contacts_join_combines_consent_flags_restrictively() -> None:
-    batch = make_customers(3, {1: "Loyal"}).assign(is_marketing_opt_in=[True, True, False])
-    contacts = make_contacts(batch).assign(
-        is_marketing_opt_in=[True, None, True], has_unsubscribed=[True, False, False]
-    )
-    joined = attach_contacts(batch, contacts)
-    assert joined["is_marketing_opt_in"].tolist() == [True, False, False]
-    assert joined["has_unsubscribed"].tolist() == [True, False, False]
-    assert joined["email"].tolist() == [
-        " User0@Example.com ",
-        " User1@Example.com ",
-        " User2@Example.com ",
-    ]
-    with pytest.raises(pd.errors.MergeError):
-        attach_contacts(batch, pd.concat([contacts, contacts.iloc[:1]]))
-
-
-def test_suppression_by_id_and_by_email_applies_to_every_destination(tmp_path: Path) -> None:
-    customers = make_customers(40, {1: "Loyal", 2: "At risk"})
-    contacts = make_contacts(customers)
-    suppression = pd.DataFrame(
-        {"customer_id": ["C000003", None], "email": [None, "  USER7@example.COM"]}
-    )
-    run_export(tmp_path, customers, contacts, suppression, control_share=0.0)
-
-    crm = read_csv(tmp_path / "crm" / "customers.csv")
-    assert len(crm) == 38
-    assert {"C000003", "C000007"}.isdisjoint(crm["customer_id"])
-    emails = set(all_rows(tmp_path / "email")["email"])
-    assert len(emails) == 38
-    assert {"user3@example.com", "user7@example.com"}.isdisjoint(emails)
-    ads = all_rows(tmp_path / "ads")
-    hashed = set(ads["Email"].dropna()) | set(ads["email"].dropna())
-    assert {sha("user3@example.com"), sha("user7@example.com")}.isdisjoint(hashed)
-    phones = set(ads["Phone"].dropna()) | set(ads["phone"].dropna())
-    assert {sha("+491512000003"), sha("491512000007")}.isdisjoint(phones)
-
-
-def test_suppression_by_email_without_emails_fails_loudly() -> None:
+def test_email_lists_drop_invalid_addresses_and_ads_need_an_identifier(tmp_path: Path) -> None:
     customers = make_customers(3, {1: "Loyal"})
-    with pytest.raises(KeyError, match="email"):
-        build_crm_export(
-            customers,
-            model_version=MODEL,
-            updated_at="2024-07-01T06:00:00Z",
-            suppression=Suppression(emails=frozenset({"a@example.com"})),
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# control groups
-# ---------------------------------------------------------------------------------------------
-
-
-def test_control_group_share_is_deterministic_and_depends_on_the_model_version() -> None:
-    ids = pd.Series([f"C{i:06d}" for i in range(20_000)])
-    mask = control_group_mask(ids, MODEL, 0.1)
-    assert 0.08 <= mask.mean() <= 0.12
-    assert mask.equals(control_group_mask(ids, MODEL, 0.1))
-    assert is_in_control_group(ids, MODEL, 0.1).equals(mask)
-    other = control_group_mask(ids, "kmeans-v4", 0.1)
-    assert 0.08 <= other.mean() <= 0.12
-    assert (mask != other).mean() > 0.1  # a fresh draw, not the same customers
-    first = ids.iloc[0]
-    expected = int(sha(f"{MODEL}:{first}")[:8], 16) / 2**32 < 0.1
-    assert is_in_control_group(first, MODEL, 0.1) is expected
-    assert not control_group_mask(ids, MODEL, 0.0).any()
-    assert control_group_mask(ids, MODEL, 1.0).all()
-    with pytest.raises(ValueError, match="share"):
-        is_in_control_group(first, MODEL, 1.5)
-
-
-def test_control_customers_are_flagged_in_crm_and_absent_from_email_and_ads(
-    tmp_path: Path,
-) -> None:
-    customers = make_customers(2_000, {1: "Loyal", 2: "At risk", 3: "New"})
     contacts = make_contacts(customers)
-    run_export(tmp_path, customers, contacts)
+    contacts.loc[1, "email"] = "broken-address"
+    contacts.loc[2, ["email", "phone"]] = [None, "n/a"]
+    run_export(tmp_path, audience(customers, contacts))
 
-    crm = read_csv(tmp_path / "crm" / "customers.csv")
-    control = crm.loc[crm["is_control_group"] == "true", "customer_id"]
-    assert set(crm["is_control_group"]) == {"true", "false"}
-    for _, part in crm.groupby("segment_id"):
-        assert 0.05 <= (part["is_control_group"] == "true").mean() <= 0.15
-    expected = control_group_mask(customers["customer_id"], MODEL, 0.1)
-    assert set(control) == set(customers.loc[expected, "customer_id"])
+    assert all_rows(tmp_path / "email")["email"].tolist() == ["user0@example.com"]
+    google = read_csv(tmp_path / "ads" / "google_customer_match__segment_1.csv")
+    assert google["Email"].tolist() == [sha("user0@example.com"), ""]
+    assert google["Phone"].tolist() == [sha("+491512000000"), sha("+491512000001")]
 
-    control_numbers = control.str[1:].astype(int)
-    control_emails = {f"user{i}@example.com" for i in control_numbers}
-    emails = set(all_rows(tmp_path / "email")["email"])
-    assert control_emails.isdisjoint(emails)
-    assert len(emails) == len(crm) - len(control)
-    ads = all_rows(tmp_path / "ads")
-    assert {sha(e) for e in control_emails}.isdisjoint(set(ads["Email"]) | set(ads["email"]))
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"drop": "is_email_eligible"},
+        {"is_ads_eligible": pd.Series([True, None, False], dtype=object)},
+        {"is_control_group": pd.array([True, None, False], dtype="boolean")},
+        {"is_email_eligible": ["yes", "no", "yes"]},
+    ],
+)
+def test_missing_or_unset_flags_fail_loudly(broken: dict[str, object]) -> None:
+    """The flags come from SQL; the export never guesses a missing or unparsed one."""
+    frame = audience(make_customers(3, {1: "Loyal"}))
+    if "drop" in broken:
+        frame = frame.drop(columns=broken["drop"])
+    else:
+        for column, values in broken.items():
+            frame[column] = values
+    with pytest.raises((KeyError, TypeError)):
+        build_crm_export(frame, updated_at="t")
+        build_email_lists(frame)
+        build_ads_exports(frame)
+
+
+def test_min_audience_needs_every_destination() -> None:
+    assert resolve_min_audience({"crm": 1, "email": 2, "ads": 30, "meta": 40}) == {
+        "crm": 1,
+        "email": 2,
+        "ads": 30,
+        "google": 30,
+        "meta": 40,
+    }
+    with pytest.raises(ValueError, match="activation_min_audience"):
+        resolve_min_audience({"email": 5, "ads": 20})
+    with pytest.raises(ValueError, match="unknown"):
+        resolve_min_audience({"crm": 1, "email": 1, "ads": 1, "tiktok": 1})
+    with pytest.raises(ValueError, match=">= 1"):
+        resolve_min_audience({"crm": 0, "email": 1, "ads": 1})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +295,7 @@ def test_google_and_meta_files_use_their_documented_layouts(tmp_path: Path) -> N
     contacts.loc[0, ["first_name", "last_name"]] = ["  Mary Ann ", "O'Neil-Smith"]
     contacts.loc[1, "phone"] = None
     contacts.loc[2, "email"] = "broken-address"
-    run_export(tmp_path, customers, contacts, control_share=0.0)
+    run_export(tmp_path, audience(customers, contacts))
 
     google = read_csv(tmp_path / "ads" / "google_customer_match__segment_7.csv")
     meta = read_csv(tmp_path / "ads" / "meta_custom_audience__segment_7.csv")
@@ -412,7 +336,7 @@ def test_customers_without_segment_are_only_in_crm(tmp_path: Path) -> None:
     customers = make_customers(4, {1: "Loyal"})
     customers["segment_id"] = customers["segment_id"].astype(float)
     customers.loc[0, ["segment_id", "segment_name"]] = [np.nan, None]
-    run_export(tmp_path, customers, make_contacts(customers), control_share=0.0)
+    run_export(tmp_path, audience(customers))
 
     crm = read_csv(tmp_path / "crm" / "customers.csv")
     assert crm["segment_id"].tolist() == ["1", "1", "1", ""]  # integral ids, unsegmented last
@@ -431,11 +355,7 @@ def test_small_segments_are_skipped_and_reported(tmp_path: Path) -> None:
     customers.loc[customers.index[:290], ["segment_id", "segment_name"]] = [1, "Loyal"]
     customers.loc[customers.index[290:], ["segment_id", "segment_name"]] = [2, "Tiny"]
     manifests = run_export(
-        tmp_path,
-        customers,
-        make_contacts(customers),
-        min_audience={"ads": 50, "email": 5},
-        control_share=0.0,
+        tmp_path, audience(customers), min_audience={"crm": 1, "ads": 50, "email": 5}
     )
     ads = manifests["ads"]
     assert {f["path"] for f in ads["files"]} == {
@@ -459,14 +379,16 @@ def test_small_segments_are_skipped_and_reported(tmp_path: Path) -> None:
     assert manifests["email"]["skipped"] == []
     assert manifests["crm"]["files"][0]["rows"] == 300
 
-    default = run_export(tmp_path / "default", customers, make_contacts(customers), min_audience={})
+    default = run_export(
+        tmp_path / "default", audience(customers), min_audience={"crm": 1, "email": 1, "ads": 1000}
+    )
     assert default["ads"]["files"] == []
     assert {s["segment_id"] for s in default["ads"]["skipped"]} == {1, 2}
 
 
 def test_manifests_match_the_files(tmp_path: Path) -> None:
     customers = make_customers(500, {1: "Loyal", 2: "At risk", 3: "New"})
-    manifests = run_export(tmp_path, customers, make_contacts(customers))
+    manifests = run_export(tmp_path, audience(customers))
 
     for destination in ("crm", "email", "ads"):
         folder = tmp_path / destination
@@ -490,28 +412,14 @@ def test_manifests_match_the_files(tmp_path: Path) -> None:
 
 def test_batches_and_one_frame_give_identical_files(tmp_path: Path) -> None:
     customers = make_customers(900, {1: "Loyal", 2: "At risk", 3: "New"})
-    contacts = make_contacts(customers)
-    whole = run_export(tmp_path / "whole", customers, contacts)
-    batches = (customers.iloc[start : start + 128] for start in range(0, 900, 128))
-    streamed = run_export(tmp_path / "batched", batches, contacts)
+    frame = audience(customers, is_control_group=np.arange(900) % 10 == 0)
+    whole = run_export(tmp_path / "whole", frame)
+    batches = (frame.iloc[start : start + 128] for start in range(0, 900, 128))
+    streamed = run_export(tmp_path / "batched", batches)
     assert streamed == whole
-
-    # contact columns may also arrive inside the batches (contacts_df=None)
-    joined = customers.merge(contacts, on="customer_id")
-    inline = run_export(tmp_path / "inline", [joined.iloc[:400], joined.iloc[400:]], None)
-    assert inline == whole
-
-
-def test_export_dir_defaults_to_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("EXPORT_DIR", str(tmp_path / "from_env"))
-    customers = make_customers(5, {1: "Loyal"})
-    export_all(customers, make_contacts(customers), None, None, MODEL, AS_OF, SMALL)
-    assert (tmp_path / "from_env" / "crm" / "customers.csv").exists()
-    monkeypatch.delenv("EXPORT_DIR")
-    with pytest.raises(ValueError, match="EXPORT_DIR"):
-        export_all(customers, make_contacts(customers), None, None, MODEL, AS_OF, SMALL)
+    for path in (tmp_path / "whole").rglob("*.*"):
+        batched = tmp_path / "batched" / path.relative_to(tmp_path / "whole")
+        assert batched.read_bytes() == path.read_bytes()
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:
@@ -536,9 +444,8 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:
 
 
 def test_failed_export_keeps_the_previous_one(tmp_path: Path) -> None:
-    customers = make_customers(200, {1: "Loyal", 2: "At risk"})
-    contacts = make_contacts(customers)
-    run_export(tmp_path, customers, contacts)
+    customers = audience(make_customers(200, {1: "Loyal", 2: "At risk"}))
+    run_export(tmp_path, customers)
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
 
     def failing_batches():
@@ -546,21 +453,20 @@ def test_failed_export_keeps_the_previous_one(tmp_path: Path) -> None:
         raise RuntimeError("warehouse connection lost")
 
     with pytest.raises(RuntimeError, match="connection"):
-        run_export(tmp_path, failing_batches(), contacts, generated_at=datetime(2025, 1, 1))
+        run_export(tmp_path, failing_batches(), generated_at=datetime(2025, 1, 1))
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert after == before
 
 
 def test_rerun_replaces_files_and_removes_stale_ones(tmp_path: Path) -> None:
-    customers = make_customers(300, {1: "Loyal", 2: "At risk", 3: "New"})
-    contacts = make_contacts(customers)
-    first = run_export(tmp_path, customers, contacts)
+    customers = audience(make_customers(300, {1: "Loyal", 2: "At risk", 3: "New"}))
+    first = run_export(tmp_path, customers)
     assert len(first["email"]["files"]) == 3
     (tmp_path / "email" / ".segment_9.csv.0123456789abcdef0123456789abcdef.tmp").write_text("x")
     (tmp_path / "email" / "README.txt").write_text("not ours")
 
     rerun = customers.loc[customers["segment_id"] != 3]
-    second = run_export(tmp_path, rerun, contacts, generated_at=datetime(2024, 7, 2, tzinfo=UTC))
+    second = run_export(tmp_path, rerun, generated_at=datetime(2024, 7, 2, tzinfo=UTC))
     for destination in ("email", "ads"):
         folder = tmp_path / destination
         listed = {f["path"] for f in second[destination]["files"]}
@@ -624,50 +530,6 @@ def test_csv_body_equals_pandas_to_csv(string_dtype: object) -> None:
     assert csv_body(dated) == pandas_csv_body(dated)  # not covered: pandas writes it
 
 
-def test_vectorised_control_mask_equals_the_per_row_draw() -> None:
-    ids = [f"C{i:06d}" for i in range(2000)] + ["Zoë", "", 42, None, np.nan]
-    for share in (0.0, 0.1, 0.5, 1.0):
-        mask = control_group_mask(pd.Series(ids, dtype=object), MODEL, share)
-        assert mask.tolist() == [is_in_control_group(i, MODEL, share) for i in ids]
-    strings = pd.Series([f"C{i:06d}" for i in range(500)] + [None], dtype="str")
-    assert control_group_mask(strings, MODEL, 0.3).tolist() == [
-        is_in_control_group(i, MODEL, 0.3) for i in strings
-    ]
-
-
-@pytest.mark.parametrize("string_dtype", ["str", object])
-def test_suppression_mask_equals_per_row_normalisation(string_dtype: object) -> None:
-    listed = ["x+tag@example.com", "anna@example.de", "zoë@example.de", "c000002"]
-    suppression = Suppression.from_frame(
-        pd.DataFrame({"customer_id": ["C000001", None, None, None], "email": listed})
-    )
-    emails = [
-        " X+Tag@Example.COM ",
-        "x+tag@example.com",
-        "x.tag@example.com",
-        "ANNA@EXAMPLE.DE\n",
-        "Zoë@Example.de",
-        "anna@example",
-        "anna..x@example.de",
-        None,
-        "",
-        "\u00a0anna@example.de\u2003",
-        "C000002",
-    ]
-    frame = pd.DataFrame(
-        {
-            "customer_id": pd.Series([f"C{i:06d}" for i in range(len(emails))], dtype=string_dtype),
-            "email": pd.Series(emails, dtype=string_dtype),
-        }
-    )
-    expected = [
-        customer_id in suppression.customer_ids or normalize_email(email) in suppression.emails
-        for customer_id, email in zip(frame["customer_id"], frame["email"], strict=True)
-    ]
-    assert suppression.mask(frame).tolist() == expected
-    assert sum(expected) == 5
-
-
 def test_mapped_equals_per_row_map() -> None:
     values = [*TRICKY_TEXTS, "plain", None, "  padded  "]
     for dtype in ("str", "string", object):
@@ -686,38 +548,6 @@ def test_e164_with_facts_equals_to_e164(
             assert ids_module.e164_with_facts(phone, facts) == to_e164(phone, default)
 
 
-def test_builders_give_the_same_frames_with_and_without_a_prepared_batch() -> None:
-    customers = make_customers(300, {1: "Loyal, big", 2: "New"})
-    contacts = make_contacts(customers)
-    contacts.loc[::7, "email"] = None
-    contacts.loc[::5, "phone"] = "n/a"
-    contacts.loc[::3, "first_name"] = " Zoë  Ünal "
-    contacts.loc[::4, "is_marketing_opt_in"] = False
-    batch = attach_contacts(customers, contacts)
-    batch["has_unsubscribed"] = [i % 11 == 0 for i in range(len(batch))]
-    suppression = pd.DataFrame({"customer_id": ["C000010"], "email": ["user20@example.com"]})
-    common = {"model_version": MODEL, "control_share": 0.2, "suppression": suppression}
-    prepared = prepare_batch(batch, suppression, model_version=MODEL, control_share=0.2)
-    pd.testing.assert_frame_equal(
-        build_crm_export(batch, updated_at="t", **common),
-        build_crm_export(batch, updated_at="t", prepared=prepared, **common),
-    )
-    alone, shared = (
-        build_email_lists(batch, **common),
-        build_email_lists(batch, prepared=prepared, **common),
-    )
-    assert alone.keys() == shared.keys()
-    for key in alone:
-        pd.testing.assert_frame_equal(alone[key], shared[key])
-    alone_ads = build_ads_exports(batch, **common)
-    shared_ads = build_ads_exports(batch, prepared=prepared, **common)
-    for platform in alone_ads:
-        for key in alone_ads[platform]:
-            pd.testing.assert_frame_equal(alone_ads[platform][key], shared_ads[platform][key])
-    with pytest.raises(ValueError, match="another batch"):
-        build_crm_export(batch.copy(), updated_at="t", prepared=prepared, **common)
-
-
 def test_string_and_object_columns_give_identical_files(tmp_path: Path) -> None:
     customers = make_customers(120, {1: "Loyal, big", 2: 'The "new" ones'})
     contacts = make_contacts(customers)
@@ -725,8 +555,8 @@ def test_string_and_object_columns_give_identical_files(tmp_path: Path) -> None:
     contacts.loc[::4, "last_name"] = "  O'Neil-Smith\u00a0"
     contacts.loc[::9, "email"] = " BAD@@example.com"
     as_object = customers.astype({"customer_id": object, "segment_name": object})
-    run_export(tmp_path / "str", customers.astype({"segment_name": "str"}), contacts)
-    run_export(tmp_path / "object", as_object, contacts.astype(object))
+    run_export(tmp_path / "str", audience(customers.astype({"segment_name": "str"}), contacts))
+    run_export(tmp_path / "object", audience(as_object, contacts.astype(object)))
     files = sorted(p.relative_to(tmp_path / "str") for p in (tmp_path / "str").rglob("*.*"))
     assert files
     for name in files:

@@ -29,7 +29,6 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, World, generate
-from custseg.activation import control_group_mask
 
 BIN = Path(sys.executable).parent
 SEED = 21
@@ -38,7 +37,7 @@ END_DATE = date(2026, 10, 1)
 RUN_DATES = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
 CONTROL_SHARE = 0.1
 BUILD_VARS = {
-    "activation_min_audience": {"email": 5, "ads": 20},
+    "activation_min_audience": {"crm": 1, "email": 5, "ads": 20},
     "algorithms": ["kmeans"],
     "segment_k_max": 6,
 }
@@ -156,6 +155,7 @@ def expected_suppressed(crm: pd.DataFrame, suppressions: pd.DataFrame) -> set[st
 
 
 def control_bucket(customer_id: str, model_version: int) -> float:
+    """Independent reference of the macro control_group_bucket (docs block control_groups)."""
     return int(sha(f"{model_version}:{customer_id}")[:8], 16) / 2**32
 
 
@@ -199,6 +199,7 @@ def activation_world(tmp_path_factory: pytest.TempPathFactory) -> ActivationWorl
         "EXPORT_DIR": str(export_dir),
         "MART_EXPORT_DIR": str(mart_export_dir),
         "SEGMENT_PLOTS_DIR": str(base / "plots"),
+        "SEGMENT_CATALOG_FILE": str(base / "segment_catalog.md"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     backfill = subprocess.run(
@@ -283,7 +284,7 @@ def test_backfill_gives_three_point_in_time_runs(activation_world: ActivationWor
         activation_world.world,
         "select history.as_of_date, history.model_version, versions.trained_as_of_date, "
         "count(*) as customers from marts.fct_segment_history as history "
-        "inner join marts.int_segment_model_versions as versions using (model_version) "
+        "inner join intermediate.int_segment_model_versions as versions using (model_version) "
         "group by all order by 1",
     )
     assert [d.date() for d in pd.to_datetime(runs["as_of_date"])] == RUN_DATES
@@ -361,6 +362,23 @@ def test_consent_and_suppression_end_to_end(activation_world: ActivationWorld) -
     email_of = emails["email_normalised"]
     customers_of_email = email_of.reset_index().groupby("email_normalised")["customer_id"].agg(set)
 
+    # the audience's channel flags are the rules, computed here from the raw files
+    flags = frame(
+        world,
+        "select customer_id, is_email_eligible, is_ads_eligible "
+        "from intermediate.int_activation_audience",
+    ).set_index("customer_id")
+    assert set(flags.index) == set(history.index) - suppressed
+    ads_expected = [
+        cid in consent.index and not control_flag(cid, model_version) for cid in flags.index
+    ]
+    email_expected = [
+        ads and cid not in unreachable for cid, ads in zip(flags.index, ads_expected, strict=True)
+    ]
+    assert flags["is_ads_eligible"].tolist() == ads_expected
+    assert flags["is_email_eligible"].tolist() == email_expected
+    assert 0 < sum(email_expected) < sum(ads_expected)
+
     crm_export = read_files(activation_world.export_dir, "crm")
     assert not set(crm_export["customer_id"]) & suppressed
     assert set(crm_export["customer_id"]) == set(history.index) - suppressed
@@ -425,7 +443,10 @@ def test_objectors_are_not_clustered_but_have_segment_minus_two(
 
     # in no clustering input and no model assignment: those are the other buyers exactly
     buyers = set(customers.loc[customers["has_ordered"], "customer_id"])
-    for relation in ("intermediate.int_segment_features", "marts.int_customer_segments_assigned"):
+    for relation in (
+        "intermediate.int_segment_features",
+        "intermediate.int_customer_segments_assigned",
+    ):
         clustered = set(frame(world, f"select customer_id from {relation}")["customer_id"])
         assert clustered == buyers - objectors, relation
 
@@ -490,19 +511,19 @@ def test_control_groups_agree_and_are_held_out(activation_world: ActivationWorld
     assert not history.loc[~profiled, "is_control_group"].any()
     assert 0.07 < history.loc[profiled, "is_control_group"].mean() < 0.13
 
-    # the SQL macro control_group_bucket and custseg.activation agree bit for bit
+    # the SQL macro control_group_bucket equals the reference here bit for bit
     finalized = frame(
         world,
         "select customer_id, model_version, control_group_bucket, is_control_group, "
         "is_profiling_objection from intermediate.int_customer_segments_finalized",
     )
-    python_buckets = [
+    reference_buckets = [
         control_bucket(cid, int(version))
         for cid, version in zip(finalized["customer_id"], finalized["model_version"], strict=True)
     ]
-    assert finalized["control_group_bucket"].tolist() == python_buckets
-    mask = control_group_mask(finalized["customer_id"], str(model_version), CONTROL_SHARE)
-    assert (finalized["is_control_group"] == (mask & ~finalized["is_profiling_objection"])).all()
+    assert finalized["control_group_bucket"].tolist() == reference_buckets
+    drawn = finalized["customer_id"].map(lambda cid: control_flag(cid, model_version))
+    assert (finalized["is_control_group"] == (drawn & ~finalized["is_profiling_objection"])).all()
 
     crm_export = read_files(activation_world.export_dir, "crm")
     flags = crm_export["is_control_group"] == "true"
@@ -580,10 +601,7 @@ def test_drift_psi_matches_the_history(activation_world: ActivationWorld) -> Non
 
 
 def test_drift_flag_is_what_the_refit_policy_reads(activation_world: ActivationWorld) -> None:
-    from custseg.dbt_io import read_refit_flag
-
-    with duckdb.connect(str(activation_world.world.db_path), read_only=True) as con:
-        flag = read_refit_flag(
-            con, "rpt_segment_drift", model_version=None, preferred_schema="marts"
-        )
-    assert flag is not None
+    """The last backfill build read the previous build's drift report, one row per version."""
+    signals = frame(activation_world.world, "select * from intermediate.int_segment_refit_signals")
+    assert list(signals.columns) == ["model_version", "is_refit_recommended"]
+    assert len(signals) >= 1 and signals["model_version"].is_unique

@@ -1,5 +1,5 @@
 """Tests of stable segment ids: Hungarian matching by overlap and by centroids, and the refit's
-id matching after the feature list changed (custseg.segments_dbt.assign_stable_ids)."""
+id matching after the feature list changed (custseg.segments.stable_ids.assign_stable_ids)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import segments_dbt
 from custseg.clustering import PreprocessConfig, SelectionConfig, fit_segmentation
 from custseg.clustering.matching import cluster_means, match_by_centroids, match_by_overlap
+from custseg.segments.stable_ids import (
+    assign_stable_ids,
+    missing_previous_features,
+    segment_id_matching,
+)
 
 
 def _old_ids() -> np.ndarray:
@@ -126,9 +130,9 @@ def test_a_changed_feature_list_keeps_the_ids_when_the_old_features_are_supplied
 ) -> None:
     frame, previous, refit = feature_swap
     # the refit's own input lacks email_rate; the caller adds it (from dim_customers)
-    assert segments_dbt.missing_previous_features(previous, ["spend", "visits"]) == ["email_rate"]
-    assert segments_dbt.segment_id_matching(previous, frame) == "previous_model_rescored"
-    new, mapping = segments_dbt.assign_stable_ids(refit, previous, frame, first_new_id=15)
+    assert missing_previous_features(previous, ["spend", "visits"]) == ["email_rate"]
+    assert segment_id_matching(previous, frame) == "previous_model_rescored"
+    new, mapping = assign_stable_ids(refit, previous, frame, first_new_id=15)
     assert mapping.new_segment_ids == ()
     assert mapping.retired_segment_ids == ()
     assert set(new.segment_ids.values()) == {11, 12, 13, 14}
@@ -140,8 +144,8 @@ def test_a_changed_feature_list_keeps_the_ids_when_the_old_features_are_supplied
 def test_a_changed_feature_list_without_the_old_features_matches_nothing(feature_swap) -> None:
     frame, previous, refit = feature_swap
     current_only = frame.drop(columns="email_rate")
-    assert segments_dbt.segment_id_matching(previous, current_only) == "none"
-    new, mapping = segments_dbt.assign_stable_ids(refit, previous, current_only, first_new_id=15)
+    assert segment_id_matching(previous, current_only) == "none"
+    new, mapping = assign_stable_ids(refit, previous, current_only, first_new_id=15)
     assert sorted(new.segment_ids.values()) == [15, 16, 17, 18]
     assert mapping.retired_segment_ids == (11, 12, 13, 14)
 
@@ -152,7 +156,7 @@ def test_a_split_after_a_feature_change_keeps_the_larger_part_on_the_old_id(feat
     refit = fit_segmentation(
         frame, PreprocessConfig(features=("spend", "visits", "click_rate")), _small_search(5)
     ).segmentation
-    new, mapping = segments_dbt.assign_stable_ids(refit, previous, frame, first_new_id=15)
+    new, mapping = assign_stable_ids(refit, previous, frame, first_new_id=15)
     assert set(mapping.matched.values()) <= {11, 12, 13, 14}
     assert len(mapping.matched) == 4
     assert mapping.new_segment_ids == (15,)
@@ -161,8 +165,8 @@ def test_a_split_after_a_feature_change_keeps_the_larger_part_on_the_old_id(feat
 
 def test_no_previous_model_is_a_first_version(feature_swap) -> None:
     frame, _, refit = feature_swap
-    assert segments_dbt.segment_id_matching(None, frame) == "first_version"
-    assert segments_dbt.missing_previous_features(None, frame.columns) == []
-    new, mapping = segments_dbt.assign_stable_ids(refit, None, frame, first_new_id=1)
+    assert segment_id_matching(None, frame) == "first_version"
+    assert missing_previous_features(None, frame.columns) == []
+    new, mapping = assign_stable_ids(refit, None, frame, first_new_id=1)
     assert sorted(new.segment_ids.values()) == [1, 2, 3, 4]
     assert mapping.matched == {}

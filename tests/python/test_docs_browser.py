@@ -2,10 +2,10 @@
 and the overview from a local server and must show the segment catalog with every chart.
 
 The site is built once per session from a copy of the project and of the warehouse of the
-``dirty_world`` fixture, so the working tree is never touched: the chart model runs in the
-copy (writing into its `docs/assets/segments/`), then `scripts/render_segment_docs.py
---generate` renders the catalog and runs `dbt docs generate`. Skipped (with the reason) only
-when Chromium is not installed; install it with `apt-get install -y chromium`.
+``dirty_world`` fixture, so the working tree is never touched: the chart and catalog models
+run in the copy (writing into its `docs/assets/segments/` and its docs file of the catalog),
+then a plain `dbt docs generate`. Skipped (with the reason) only when Chromium is not
+installed; install it with `apt-get install -y chromium`.
 """
 
 from __future__ import annotations
@@ -27,20 +27,9 @@ from urllib.request import urlopen
 import duckdb
 import pytest
 
-from conftest import BIN, REPO, World
+from conftest import BIN, World, copy_project
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PROJECT_ITEMS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    ".dbtignore",
-    "models",
-    "python_models",
-    "macros",
-    "seeds",
-    "tests",
-    "analyses",
-)
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -69,18 +58,6 @@ class DocsSite:
     requested: list[str] = field(default_factory=list)
 
 
-def _copy_project(destination: Path) -> None:
-    ignore = shutil.ignore_patterns("_generated__*", "__pycache__", "*.png", "catalog.md")
-    destination.mkdir(parents=True)
-    for item in PROJECT_ITEMS:
-        source = REPO / item
-        if source.is_dir():
-            shutil.copytree(source, destination / item, ignore=ignore)
-        elif source.exists():
-            shutil.copy2(source, destination / item)
-    (destination / "docs" / "assets").mkdir(parents=True)
-
-
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> None:
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
@@ -92,8 +69,7 @@ def docs_site(dirty_world: World, tmp_path_factory: pytest.TempPathFactory) -> I
     if find_chromium() is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium): no browser test")
     base = tmp_path_factory.mktemp("docs_site")
-    project = base / "project"
-    _copy_project(project)
+    project = copy_project(base / "project")
     db_path = base / "warehouse.duckdb"
     shutil.copy2(dirty_world.db_path, db_path)
     env = os.environ | {
@@ -103,10 +79,12 @@ def docs_site(dirty_world: World, tmp_path_factory: pytest.TempPathFactory) -> I
         "DBT_LOG_PATH": str(base / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    env.pop("SEGMENT_PLOTS_DIR", None)  # the default folder, inside the docs asset-paths
-    _run([str(BIN / "dbt"), "run", "-s", "rpt_segment_plots"], project, env)
-    script = REPO / "scripts" / "render_segment_docs.py"
-    _run([sys.executable, str(script), "--project-dir", str(project), "--generate"], project, env)
+    # the default chart folder (inside the docs asset-paths) and docs file, in the copy
+    env.pop("SEGMENT_PLOTS_DIR", None)
+    env.pop("SEGMENT_CATALOG_FILE", None)
+    dbt = str(BIN / "dbt")
+    _run([dbt, "run", "-s", "rpt_segment_plots", "rpt_segment_catalog"], project, env)
+    _run([dbt, "docs", "generate"], project, env)
     with duckdb.connect(str(db_path), read_only=True) as con:
         names = [n for (n,) in con.sql("select segment_name from marts.dim_segments").fetchall()]
 

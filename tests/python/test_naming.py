@@ -1,33 +1,16 @@
-"""Tests of segment names, descriptions, overrides/merges and the action playbook."""
+"""Tests of segment names and descriptions (``custseg.segment_marts.naming``) on planted
+segments."""
 
 from __future__ import annotations
-
-import io
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.naming import (
-    NOISE_NAME,
-    PLAYBOOK_COLUMNS,
-    apply_overrides,
-    default_playbook,
-    default_playbook_csv,
-    merge_mapping,
-    name_segments,
-    recommend_action,
-    recommend_actions,
-    remap_segment_ids,
-    validate_playbook,
-)
-from custseg.profiling import (
-    combine_aggregates,
-    feature_aggregates,
-    profiles_from_aggregates,
-    profiles_wide,
-    segment_feature_profiles,
-)
+from custseg.segment_marts.naming import NOISE_NAME, name_segments
+from custseg.segment_marts.playbook import recommend_action, recommend_actions
+from custseg.segment_marts.profiling import profiles_wide
+from marts_reference import reference_profiles, seed
 
 # planted segments: (orders, aov, recency, tenure, discount, tickets, satisfaction, sessions,
 # channel shares web/app/store/marketplace, churn)
@@ -104,7 +87,7 @@ def customers() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def profiles(customers: pd.DataFrame) -> pd.DataFrame:
-    return segment_feature_profiles(customers, "segment_id", FEATURES)
+    return reference_profiles(customers, "segment_id", FEATURES)
 
 
 def _profiles(z: dict[int, dict[str, float]]) -> pd.DataFrame:
@@ -148,11 +131,11 @@ def test_descriptions_are_plain_english_with_numbers(profiles: pd.DataFrame) -> 
 
 
 def test_names_are_deterministic_across_runs_and_row_order(customers: pd.DataFrame) -> None:
-    first = name_segments(segment_feature_profiles(customers, "segment_id", FEATURES))
-    again = name_segments(segment_feature_profiles(customers, "segment_id", FEATURES))
+    first = name_segments(reference_profiles(customers, "segment_id", FEATURES))
+    again = name_segments(reference_profiles(customers, "segment_id", FEATURES))
     shuffled = customers.sample(frac=1.0, random_state=11).reset_index(drop=True)
     reordered = name_segments(
-        segment_feature_profiles(shuffled, "segment_id", FEATURES).sample(frac=1.0, random_state=2)
+        reference_profiles(shuffled, "segment_id", FEATURES).sample(frac=1.0, random_state=2)
     )
     pd.testing.assert_frame_equal(first, again)
     pd.testing.assert_frame_equal(first, reordered)
@@ -197,166 +180,11 @@ def test_channel_qualifier_needs_a_standout_share() -> None:
     assert names[2] == "Loyalists"
 
 
-# ---------------------------------------------------------------------------------------------
-# Overrides and merges
-# ---------------------------------------------------------------------------------------------
-
-
-def _auto() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "segment_id": [-1, 1, 2, 3, 4],
-            "segment_name": ["Outliers", "A", "B", "C", "D"],
-            "segment_description": ["noise", "a", "b", "c", "d"],
-            "recommended_action": ["x", "act a", "act b", "act c", "act d"],
-        }
-    )
-
-
-def test_overrides_replace_fields_and_blanks_keep_auto_values() -> None:
-    overrides = pd.DataFrame(
-        {
-            "segment_id": [1, 2, 9],
-            "segment_name": ["VIPs", "", "Ghost"],
-            "segment_description": [None, "Big spenders on the app.", None],
-            "owner": ["crm-team", None, None],
-            "recommended_action": [np.nan, "call them", None],
-            "merge_into_segment_id": [None, None, None],
-        }
-    )
-    result = apply_overrides(_auto(), overrides)
-    segments = result.segments.set_index("segment_id")
-    assert segments.loc[1, "segment_name"] == "VIPs"
-    assert segments.loc[1, "segment_description"] == "a"
-    assert segments.loc[1, "owner"] == "crm-team"
-    assert segments.loc[1, "recommended_action"] == "act a"
-    assert segments.loc[2, "segment_name"] == "B"
-    assert segments.loc[2, "segment_description"] == "Big spenders on the app."
-    assert segments.loc[2, "recommended_action"] == "call them"
-    assert segments["is_overridden"].to_dict() == {-1: False, 1: True, 2: True, 3: False, 4: False}
-    assert result.merge_mapping == {}
-    assert result.unknown_segment_ids == (9,)
-    with pytest.raises(ValueError, match="unknown segment ids"):
-        apply_overrides(_auto(), overrides, strict=True)
-
-
-def test_merges_resolve_chains_and_return_the_mapping() -> None:
-    overrides = pd.DataFrame(
-        {
-            "segment_id": [2, 3, 4, 7],
-            "segment_name": [None, None, "Everyone else", None],
-            "merge_into_segment_id": [3, 4, None, 4],  # 2 -> 3 -> 4; 7 already merged upstream
-        }
-    )
-    result = apply_overrides(_auto(), overrides)
-    assert result.merge_mapping == {2: 4, 3: 4, 7: 4}
-    assert result.segments["segment_id"].tolist() == [-1, 1, 4]
-    assert result.segments.set_index("segment_id").loc[4, "segment_name"] == "Everyone else"
-    assert result.unknown_segment_ids == ()
-    labels = np.array([1, 2, 3, 4, -1, 2])
-    np.testing.assert_array_equal(
-        remap_segment_ids(labels, result.merge_mapping), [1, 4, 4, 4, -1, 4]
-    )
-
-
-def test_merged_profiles_from_aggregates_equal_profiles_of_relabelled_customers(
-    customers: pd.DataFrame,
-) -> None:
-    mapping = merge_mapping(pd.DataFrame({"segment_id": [5], "merge_into_segment_id": [2]}))
-    merged = profiles_from_aggregates(
-        combine_aggregates(
-            [feature_aggregates(customers, "segment_id", FEATURES)], segment_mapping=mapping
-        )
-    )
-    relabelled = customers.assign(segment_id=remap_segment_ids(customers["segment_id"], mapping))
-    direct = segment_feature_profiles(relabelled, "segment_id", FEATURES)
-    assert sorted(set(merged["segment_id"])) == [-1, 1, 2, 3, 4]
-    pd.testing.assert_frame_equal(merged, direct, rtol=1e-9)
-
-
-@pytest.mark.parametrize(
-    ("rows", "message"),
-    [
-        ({"segment_id": [1, 2], "merge_into_segment_id": [2, 1]}, "cycle"),
-        ({"segment_id": [1], "merge_into_segment_id": [1]}, "itself"),
-        ({"segment_id": [1], "merge_into_segment_id": [42]}, "not found"),
-        ({"segment_id": [1, 1], "segment_name": ["x", "y"]}, "duplicate segment ids"),
-        ({"segment_id": [1], "segment_name": ["B"]}, "not unique"),
-    ],
-)
-def test_bad_overrides_raise(rows: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        apply_overrides(_auto(), pd.DataFrame(rows))
-
-
-# ---------------------------------------------------------------------------------------------
-# Playbook
-# ---------------------------------------------------------------------------------------------
-
-
-def _playbook(rows: list[tuple]) -> pd.DataFrame:
-    columns = [
-        "priority",
-        "condition_feature",
-        "condition_stat",
-        "condition_op",
-        "condition_value",
-        "condition2_feature",
-        "condition2_stat",
-        "condition2_op",
-        "condition2_value",
-        "action",
-    ]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def test_playbook_first_match_by_priority_wins() -> None:
-    playbook = _playbook(
-        [
-            (30, "order_count", "z", ">=", 0.0, None, None, None, None, "generic"),
-            (10, "predicted_clv", "z", ">=", 0.5, "churn_probability", "z", ">=", 0.3, "retain"),
-            (20, "order_count", "mean", ">", 5.0, None, None, None, None, "reward"),
-            (99, None, None, None, None, None, None, None, None, "default"),
-        ]
-    )
-    row = {
-        "predicted_clv__z": 1.2,
-        "churn_probability__z": 0.4,
-        "order_count__z": 0.9,
-        "order_count__mean": 8.0,
-    }
-    assert recommend_action(row, playbook) == "retain"
-    assert recommend_action({**row, "churn_probability__z": 0.1}, playbook) == "reward"
-    assert recommend_action(
-        {**row, "churn_probability__z": 0.1, "order_count__mean": 4.0}, playbook
-    ) == ("generic")
-    assert recommend_action({"order_count__z": np.nan}, playbook) == "default"
-    assert recommend_action({}, playbook.iloc[:3]) is None
-
-
-def test_playbook_validation() -> None:
-    bad_op = _playbook([(1, "order_count", "z", "=>", 1.0, None, None, None, None, "a")])
-    with pytest.raises(ValueError, match="operator"):
-        validate_playbook(bad_op)
-    bad_stat = _playbook([(1, "order_count", "median", ">", 1.0, None, None, None, None, "a")])
-    with pytest.raises(ValueError, match="stat"):
-        validate_playbook(bad_stat)
-    duplicate = _playbook([(1, None, None, None, None, None, None, None, None, "a")] * 2)
-    with pytest.raises(ValueError, match="unique"):
-        validate_playbook(duplicate)
-
-
-def test_default_playbook_round_trips_as_csv_and_recommends(profiles: pd.DataFrame) -> None:
-    playbook = default_playbook()
-    assert 8 <= len(playbook) <= 12
-    assert list(playbook.columns) == list(PLAYBOOK_COLUMNS)
-    from_csv = validate_playbook(pd.read_csv(io.StringIO(default_playbook_csv())))
-    pd.testing.assert_frame_equal(
-        from_csv.astype(str).replace("nan", "None"), playbook.astype(str).replace("nan", "None")
-    )
+def test_the_seed_playbook_recommends_by_profile(profiles: pd.DataFrame) -> None:
+    playbook = seed("segment_playbook")
     high_value_rising_churn = {"predicted_clv__z": 0.9, "churn_probability__z": 0.5}
     assert recommend_action(high_value_rising_churn, playbook) == "retention offer"
-    actions = recommend_actions(profiles).set_index("segment_id")["recommended_action"]
+    actions = recommend_actions(profiles, playbook).set_index("segment_id")["recommended_action"]
     assert actions[2] == "win-back campaign"
     assert actions[3] == "targeted promotions"
     assert actions[4] == "service recovery"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
-from custseg.plots import (
+from custseg.segment_marts.plots import (
     plot_dendrogram,
     plot_embedding_scatter,
     plot_k_selection,
@@ -21,7 +21,7 @@ from custseg.plots import (
     segment_colors,
     segment_label,
 )
-from custseg.profiling import segment_feature_profiles, segment_sizes
+from marts_reference import reference_profiles
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NAMES = {
@@ -138,7 +138,7 @@ def test_plot_profile_heatmap(tmp_path: Path) -> None:
         {f"feature_{i}": rng.normal(segment * (i % 3), 1.0) for i in range(25)}
     ).assign(segment_id=segment)
     frame.loc[frame["segment_id"] == 2, "feature_0"] = np.nan  # a missing cell
-    profiles = segment_feature_profiles(frame, "segment_id", [f"feature_{i}" for i in range(25)])
+    profiles = reference_profiles(frame, "segment_id", [f"feature_{i}" for i in range(25)])
     _assert_png(plot_profile_heatmap(profiles, NAMES, tmp_path / "heat.png"))
     _assert_png(
         plot_profile_heatmap(
@@ -154,7 +154,9 @@ def test_plot_segment_sizes(tmp_path: Path) -> None:
             "total_revenue": [900.0, 1200.0, 40.0, 60.0, 300.0, 5.0, 250.0, None],
         }
     )
-    sizes = segment_sizes(frame)
+    sizes = frame.groupby("segment_id", as_index=False).agg(
+        customer_count=("total_revenue", "size"), total_revenue=("total_revenue", "sum")
+    )
     _assert_png(plot_segment_sizes(sizes, tmp_path / "sizes.png", NAMES))
     named = sizes.assign(segment_name=sizes["segment_id"].map(NAMES))
     _assert_png(plot_segment_sizes(named.drop(columns="total_revenue"), tmp_path / "s2.png"))

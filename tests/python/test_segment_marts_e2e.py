@@ -1,7 +1,8 @@
 """End-to-end checks of the segment marts on a built warehouse (session fixture
-``dirty_world`` of conftest): SQL profiles equal the Python reference, every customer has one
-segment, the charts and Parquet exports on disk match their report rows, and the warehouse
-keeps no view pointing at a file."""
+``dirty_world`` of conftest): SQL profiles equal an independent pandas reference, every
+customer has one segment, the shared sample holds the same customers as a direct md5 sample,
+the charts and Parquet exports on disk match their report rows, and the warehouse keeps no
+view pointing at a file."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, World
-from custseg.profiling import segment_feature_profiles
+from custseg.files import TEMPORARY_FILE
+from marts_reference import reference_profiles
 
 
 def _frame(world: World, sql: str) -> pd.DataFrame:
@@ -37,7 +39,7 @@ def test_sql_profiles_equal_the_python_reference(dirty_world: World) -> None:
         "inner join marts.dim_customers as customers using (customer_id) "
         "where segments.segment_id != 0 and not segments.is_profiling_objection",
     )
-    expected = segment_feature_profiles(customers, "segment_id", features)
+    expected = reference_profiles(customers, "segment_id", features)
     merged = profiles.merge(expected, on=["segment_id", "feature"], suffixes=("", "_py"))
     assert len(merged) == len(expected) == len(profiles[profiles["segment_id"] != 0])
     assert -2 not in set(profiles["segment_id"])
@@ -76,6 +78,28 @@ def test_every_customer_has_one_named_segment(dirty_world: World) -> None:
     assert mismatches["n"].iloc[0] == 0
 
 
+def test_the_shared_sample_is_the_md5_sample_of_the_clustered_customers(
+    dirty_world: World,
+) -> None:
+    sample = _frame(
+        dirty_world,
+        "select customer_id, segment_id, sample_rank "
+        "from intermediate.int_segment_features_sampled order by sample_rank",
+    )
+    expected = _frame(
+        dirty_world,
+        "select features.customer_id, segments.segment_id "
+        "from intermediate.int_segment_features as features "
+        "inner join intermediate.int_customer_segments_merged as segments using (customer_id) "
+        "order by md5(cast(features.customer_id as varchar)), features.customer_id "
+        f"limit {len(sample)}",
+    )
+    assert len(sample) > 0
+    assert sample["sample_rank"].tolist() == list(range(1, len(sample) + 1))
+    pd.testing.assert_frame_equal(sample[["customer_id", "segment_id"]], expected)
+    assert not set(sample["segment_id"]) & {0, -2}
+
+
 def test_charts_on_disk_match_the_report(dirty_world: World) -> None:
     charts = _frame(dirty_world, "select * from marts.rpt_segment_plots")
     assert {"segment_sizes", "profile_heatmap", "k_selection"} <= set(charts["plot_name"])
@@ -94,7 +118,7 @@ def test_parquet_exports_match_the_marts_and_leave_no_views(dirty_world: World) 
             assert hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
             rows = con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchall()
             assert rows[0][0] == row.row_count
-            assert not path.with_name(path.name + ".tmp").exists()
+            assert not [p for p in path.parent.iterdir() if TEMPORARY_FILE.match(p.name)]
     views = _frame(
         dirty_world,
         "select schema_name, view_name from duckdb_views() "

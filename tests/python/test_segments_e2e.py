@@ -3,7 +3,9 @@
 One world of 3,000 customers (clean data) is built once (the segment models and everything
 upstream of them); copies of its warehouse after that first build are then rebuilt four
 ways: re-scored and refitted on the same data, refitted after 5% more customers arrived,
-built at an earlier as-of date, and refitted after the feature list changed.
+built at an earlier as-of date, and refitted after the feature list changed. A smaller world
+is built three times up to the drift report, to show that drift above var `psi_warn` makes
+the next build refit.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ SEGMENT_MODELS = [
 CAUTIOUS = ["--indirect-selection", "cautious"]
 WITH_UPSTREAM = ["--select", *(f"+{name}" for name in SEGMENT_MODELS), *CAUTIOUS]
 SEGMENTS_ONLY = ["--select", *SEGMENT_MODELS, *CAUTIOUS]
+# Two runs 14 days apart (fewer than var refit_after_days), so only drift can refit.
+DRIFT_RUNS = (date(2026, 9, 1), date(2026, 9, 15))
+DRIFT_VARS = {"psi_warn": 0, "algorithms": ["kmeans"], "segment_k_max": 6}
+UP_TO_DRIFT = ["--select", "+rpt_segment_drift", "--exclude-resource-type", "test", "unit_test"]
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,11 @@ def take_snapshot(db_path: Path, work_dir: Path) -> Snapshot:
     with duckdb.connect(str(db_path), read_only=True) as con:
         segments = con.sql(
             "select customer_id, segment_id, model_version, algorithm "
-            "from marts.int_customer_segments_assigned order by customer_id"
+            "from intermediate.int_customer_segments_assigned order by customer_id"
         ).df()
         versions = con.sql(
             "select model_version, trained_as_of_date, algorithm, n_clusters, refit_reasons, "
-            "model_json from marts.int_segment_model_versions order by model_version"
+            "model_json from intermediate.int_segment_model_versions order by model_version"
         ).df()
         features = con.sql(
             "select * exclude (as_of_date) from intermediate.int_segment_features "
@@ -169,9 +175,69 @@ def refeatured(segment_world: SegmentWorld, tmp_path_factory) -> tuple[Snapshot,
     with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
         matching = con.sql(
             "select model_version, features_json, segment_id_matching, segment_ids_json "
-            "from marts.int_segment_model_versions order by model_version"
+            "from intermediate.int_segment_model_versions order by model_version"
         ).df()
     return snapshot, matching
+
+
+@dataclass(frozen=True)
+class DriftBuilds:
+    """The registry after each of three builds, and what the last build read and wrote."""
+
+    versions: list[pd.DataFrame]
+    drift_before_last: pd.DataFrame
+    signals_read_by_last: pd.DataFrame
+
+
+@pytest.fixture(scope="session")
+def drift_builds(tmp_path_factory: pytest.TempPathFactory) -> DriftBuilds:
+    """1,500 customers built up to the drift report: at the first run, the second, the second.
+
+    With var `psi_warn` 0 any change of the segment shares between the two runs is drift.
+    """
+    base = tmp_path_factory.mktemp("drift")
+    raw = base / "raw"
+    generate(raw, 1_500, SEED, *CHUNK)
+    db_path = base / "warehouse.duckdb"
+    versions, drift = [], pd.DataFrame()
+    for as_of_date in (DRIFT_RUNS[0], DRIFT_RUNS[1], DRIFT_RUNS[1]):
+        with_date = json.dumps(DRIFT_VARS | {"as_of_date": as_of_date.isoformat()})
+        run_dbt(
+            ["build", *UP_TO_DRIFT, "--vars", with_date],
+            raw_dir=raw,
+            db_path=db_path,
+            work_dir=base,
+        )
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            signals = con.sql("select * from intermediate.int_segment_refit_signals").df()
+            versions.append(
+                con.sql(
+                    "select model_version, trained_as_of_date, refit_reasons "
+                    "from intermediate.int_segment_model_versions order by model_version"
+                ).df()
+            )
+            if len(versions) == 2:
+                drift = con.sql(
+                    "select distinct as_of_date, model_version, psi, is_refit_recommended "
+                    "from marts.rpt_segment_drift order by as_of_date"
+                ).df()
+    return DriftBuilds(versions, drift, signals)
+
+
+def test_drift_above_psi_warn_makes_the_next_build_refit(drift_builds: DriftBuilds) -> None:
+    first, second, third = drift_builds.versions
+    # the first build fits; the second re-scores (model 14 days old, no drift report yet)
+    assert first["model_version"].tolist() == second["model_version"].tolist() == [1]
+    # the second build's drift report: the shares moved under the same model version
+    latest = drift_builds.drift_before_last.iloc[-1]
+    assert latest["as_of_date"].date() == DRIFT_RUNS[1] and latest["model_version"] == 1
+    assert latest["psi"] > 0 and bool(latest["is_refit_recommended"])
+    # the third build read that verdict as state from the previous build, and refitted
+    signals = drift_builds.signals_read_by_last
+    assert signals.to_dict("records") == [{"model_version": 1, "is_refit_recommended": True}]
+    assert third["model_version"].tolist() == [1, 2]
+    assert third["refit_reasons"].iloc[1] == "the previous build's drift report recommends a refit"
+    assert third["trained_as_of_date"].iloc[1].date() == DRIFT_RUNS[1]
 
 
 def test_selected_model_recovers_planted_personas(segment_world: SegmentWorld) -> None:
@@ -259,7 +325,7 @@ def test_earlier_as_of_date_does_not_use_a_later_model(
     assert versions.loc[2, "trained_as_of_date"].date() == EARLIER_AS_OF
     assert "trained after the as-of date" in versions.loc[2, "refit_reasons"]
     assert (earlier.segments["model_version"] == 2).all()
-    point_in_time_test = "assert_fct_customer_segments_model_not_trained_after_as_of_date"
+    point_in_time_test = "assert_int_customer_segments_assigned_model_not_trained_after_as_of_date"
     assert earlier.test_status[point_in_time_test] == "pass"
 
 

@@ -1,25 +1,39 @@
-"""The segment models' settings and refit policy (custseg.segments_dbt), as pure functions."""
+"""The segment models' settings and refit policy (custseg.segments), as pure functions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from custseg import segments_dbt
+from conftest import project_vars
 from custseg.clustering import PreprocessConfig
-from custseg.segments_dbt import (
-    SelectionSettings,
+from custseg.project_vars import SettingError
+from custseg.segments.refit import (
     StoredVersion,
     active_version,
     decide_refit,
+    drift_signal,
 )
+from custseg.segments.settings import (
+    SelectionSettings,
+    features_from_config,
+    preprocess_config,
+)
+from custseg.segments.stable_ids import next_segment_id
 
 FEATURES = ("order_count", "return_rate")
 PREPROCESS = PreprocessConfig(features=FEATURES, log1p_features=("order_count",)).to_dict()
-SELECTION = SelectionSettings().to_dict()
+PROJECT_SELECTION = SelectionSettings.from_vars(project_vars())
+SELECTION = PROJECT_SELECTION.to_dict()
 AS_OF = date(2026, 11, 1)
+
+
+def selection(**fields) -> SelectionSettings:
+    """The project's selection settings with some fields changed."""
+    return replace(PROJECT_SELECTION, **fields)
 
 
 def stored(version: int, trained: date, **overrides) -> StoredVersion:
@@ -90,7 +104,7 @@ CURRENT = stored(1, date(2026, 10, 20))
         # a changed selection setting alone does not refit
         (
             [CURRENT],
-            {"selection_settings": SelectionSettings(pinned_n_clusters=5).to_dict()},
+            {"selection_settings": selection(pinned_n_clusters=5).to_dict()},
             False,
             None,
         ),
@@ -133,7 +147,7 @@ def test_single_segment_fallback_refits_once_enough_customers_arrive(
 
 
 def test_changed_selection_settings_are_noted_not_refitted() -> None:
-    decision = decide([CURRENT], selection_settings=SelectionSettings(k_max=8).to_dict())
+    decision = decide([CURRENT], selection_settings=selection(k_max=8).to_dict())
     assert not decision.refit
     assert "k_max" in decision.notes[0]
     assert "next refit" in decision.describe()
@@ -184,8 +198,8 @@ def test_previous_version_is_the_active_one() -> None:
 def test_next_segment_id_never_reuses_retired_ids() -> None:
     versions = [stored(1, AS_OF, segment_ids=(1, 2)), stored(2, AS_OF, segment_ids=(1, 3))]
     versions.append(stored(3, AS_OF, segment_ids=(1,), retired=(3, 7)))
-    assert segments_dbt.next_segment_id(versions) == 8
-    assert segments_dbt.next_segment_id([]) == 1
+    assert next_segment_id(versions) == 8
+    assert next_segment_id([]) == 1
 
 
 # ---------------------------------------------------------------------------------- settings
@@ -199,7 +213,7 @@ def test_features_from_config_keeps_the_configured_order() -> None:
             "feature_transform": ["none", "log1p", "log1p"],
         }
     )
-    features, log1p = segments_dbt.features_from_config(rows)
+    features, log1p = features_from_config(rows)
     assert features == ("order_count", "return_rate", "ticket_count")
     assert log1p == ("order_count", "ticket_count")
 
@@ -209,72 +223,96 @@ def test_features_from_config_rejects_unknown_transforms_and_empty_lists() -> No
         {"feature_position": [1], "feature_name": ["order_count"], "feature_transform": ["sqrt"]}
     )
     with pytest.raises(ValueError, match="sqrt"):
-        segments_dbt.features_from_config(rows)
+        features_from_config(rows)
     with pytest.raises(ValueError, match="empty"):
-        segments_dbt.features_from_config(rows.iloc[0:0])
+        features_from_config(rows.iloc[0:0])
 
 
 def test_preprocess_overrides() -> None:
-    config = segments_dbt.preprocess_config(
+    config = preprocess_config(
         FEATURES, ("order_count",), {"scaler": "robust", "clip_quantiles": [0.01, 0.99]}
     )
     assert config.scaler == "robust"
     assert config.clip_quantiles == (0.01, 0.99)
-    assert segments_dbt.preprocess_config(FEATURES, (), None) == PreprocessConfig(FEATURES)
-    with pytest.raises(ValueError, match="unknown options"):
-        segments_dbt.preprocess_config(FEATURES, (), {"features": ["x"]})
+    assert preprocess_config(FEATURES, (), {}) == PreprocessConfig(FEATURES)
+    with pytest.raises(SettingError, match="unknown options"):
+        preprocess_config(FEATURES, (), {"features": ["x"]})
+    with pytest.raises(SettingError, match="segment_preprocessing"):
+        preprocess_config(FEATURES, (), None)
 
 
-def test_selection_settings_from_config_defaults_and_pins() -> None:
-    default = SelectionSettings.from_config({"algorithms": None, "k_min": None})
-    assert default == SelectionSettings()
-    config = default.selection_config()
+def test_selection_settings_from_the_project_vars_and_pins() -> None:
+    config = PROJECT_SELECTION.selection_config()
     assert config.algorithms == ("kmeans", "gmm")
     assert config.k_values == tuple(range(2, 13))
     assert (config.min_segment_share, config.max_segment_share) == (0.02, 0.60)
     assert config.agglomerative_sample_size == 10_000
-    pinned = SelectionSettings.from_config(
-        {"algorithms": "kmeans", "pinned_algorithm": "kmeans", "pinned_n_clusters": "5"}
+    assert (config.pinned_algorithm, config.pinned_n_clusters) == (None, None)
+    pinned = SelectionSettings.from_vars(
+        project_vars()
+        | {"algorithms": "kmeans", "segment_algorithm": "kmeans", "segment_n_clusters": "5"}
     ).selection_config()
     assert (pinned.algorithms, pinned.pinned_algorithm, pinned.pinned_n_clusters) == (
         ("kmeans",),
         "kmeans",
         5,
     )
-    with pytest.raises(ValueError, match="algorithms"):
-        SelectionSettings(algorithms=("spectral",))
-    with pytest.raises(ValueError, match="segment_k_min"):
-        SelectionSettings(k_min=5, k_max=4)
-
-
-def test_minimum_customers_for_clustering() -> None:
-    assert SelectionSettings().min_customers == segments_dbt.DEFAULT_MIN_CUSTOMERS == 50
-    assert SelectionSettings().minimum_customers() == 50
-    assert SelectionSettings.from_config({"min_customers": "1"}).minimum_customers() == 10
-    assert SelectionSettings(min_customers=1, k_min=8, k_max=9).minimum_customers() == 16
-    assert SelectionSettings(min_customers=1, pinned_n_clusters=7).minimum_customers() == 14
-    assert SelectionSettings(min_customers=200).minimum_customers() == 200
-    with pytest.raises(ValueError, match="segment_min_customers"):
-        SelectionSettings(min_customers=0)
+    with pytest.raises(SettingError, match="algorithms"):
+        selection(algorithms=("spectral",))
+    with pytest.raises(SettingError, match="segment_k_min"):
+        selection(k_min=5, k_max=4)
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [(True, True), (False, False), (None, False), ("true", True), ("False", False), (1, True)],
+    "name",
+    [
+        "algorithms",
+        "segment_k_min",
+        "segment_k_max",
+        "segment_min_share",
+        "segment_max_share",
+        "segment_ward_sample_size",
+        "segment_min_customers",
+    ],
 )
-def test_as_bool(value, expected) -> None:
-    assert segments_dbt.as_bool(value) is expected
+@pytest.mark.parametrize("missing", [None, "", "None"])
+def test_a_missing_var_fails_naming_it(name, missing) -> None:
+    """No second default in Python: an unset var is an error that says which var."""
+    with pytest.raises(SettingError, match=f"'{name}' is not set"):
+        SelectionSettings.from_vars(project_vars() | {name: missing})
+    values = project_vars()
+    del values[name]
+    with pytest.raises(SettingError, match=f"'{name}' is not set"):
+        SelectionSettings.from_vars(values)
 
 
-def test_as_bool_rejects_other_text() -> None:
-    with pytest.raises(ValueError):
-        segments_dbt.as_bool("maybe")
+def test_malformed_vars_fail_naming_them() -> None:
+    with pytest.raises(SettingError, match="'segment_k_max' must be an integer"):
+        SelectionSettings.from_vars(project_vars() | {"segment_k_max": "twelve"})
+    with pytest.raises(SettingError, match="'segment_min_share' must be within"):
+        SelectionSettings.from_vars(project_vars() | {"segment_min_share": 1.5})
 
 
-def test_int_setting() -> None:
-    assert segments_dbt.int_setting(None, 50_000) == 50_000
-    assert segments_dbt.int_setting("", 7) == 7
-    assert segments_dbt.int_setting("1000", 50_000) == 1000
-    assert segments_dbt.int_setting(0, 30, minimum=0) == 0
-    with pytest.raises(ValueError, match=">= 1"):
-        segments_dbt.int_setting(0, 50_000)
+def test_minimum_customers_for_clustering() -> None:
+    assert PROJECT_SELECTION.min_customers == 50
+    assert PROJECT_SELECTION.minimum_customers() == 50
+    assert selection(min_customers=1).minimum_customers() == 10
+    assert selection(min_customers=1, k_min=8, k_max=9).minimum_customers() == 16
+    assert selection(min_customers=1, pinned_n_clusters=7).minimum_customers() == 14
+    assert selection(min_customers=200).minimum_customers() == 200
+    with pytest.raises(SettingError, match="segment_min_customers"):
+        selection(min_customers=0)
+    with pytest.raises(SettingError, match="segment_min_customers"):
+        SelectionSettings.from_vars(project_vars() | {"segment_min_customers": 0})
+
+
+# ------------------------------------------------------------------------- drift signal
+
+
+def test_drift_signal_counts_only_the_version_in_use() -> None:
+    signals = pd.DataFrame({"model_version": [1, 2], "is_refit_recommended": [True, False]})
+    assert drift_signal(signals, 1) is True
+    assert drift_signal(signals, 2) is False
+    assert drift_signal(signals, 3) is None  # the report says nothing about version 3
+    assert drift_signal(signals, None) is None  # no model yet
+    assert drift_signal(signals.iloc[0:0], 1) is None  # no drift report yet

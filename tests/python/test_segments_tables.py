@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -11,14 +12,46 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from custseg import dbt_io, segments_dbt
+from conftest import project_vars
+from custseg import dbt_io
 from custseg.clustering import (
     FittedSegmentation,
     PreprocessConfig,
     SelectionConfig,
     fit_segmentation,
 )
-from custseg.segments_dbt import SelectionSettings
+from custseg.segments.assign import (
+    ASSIGNMENT_SCHEMA,
+    AssignmentStats,
+    assign_batch,
+    assignment_reader,
+    segment_name,
+)
+from custseg.segments.fitting import (
+    fit_new_version,
+)
+from custseg.segments.refit import (
+    decide_refit,
+)
+from custseg.segments.registry import (
+    VERSION_SCHEMA,
+    active_version_row,
+    build_version_row,
+    segmentation_from_row,
+    stored_version_from_row,
+    stored_versions,
+    versions_table,
+)
+from custseg.segments.registry_tables import (
+    CANDIDATE_SCHEMA,
+    candidates_table,
+    centroids_table,
+    preprocessing_table,
+)
+from custseg.segments.settings import SelectionSettings
+from custseg.segments.stable_ids import (
+    assign_stable_ids,
+)
 
 FEATURES = ("spend", "visits", "score")
 AS_OF = date(2026, 11, 1)
@@ -36,7 +69,15 @@ def blobs(n_per_group: int = 120, seed: int = 3, ids_from: int = 0) -> pd.DataFr
     return frame
 
 
-SETTINGS = SelectionSettings(algorithms=("kmeans",), k_min=2, k_max=4)
+PROJECT_SELECTION = SelectionSettings.from_vars(project_vars())
+
+
+def selection(**fields) -> SelectionSettings:
+    """The project's selection settings with some fields changed."""
+    return replace(PROJECT_SELECTION, **fields)
+
+
+SETTINGS = selection(algorithms=("kmeans",), k_min=2, k_max=4)
 
 
 def small_config(settings: SelectionSettings = SETTINGS) -> SelectionConfig:
@@ -56,10 +97,8 @@ def fitted():
     sample = blobs()
     preprocess = PreprocessConfig(features=FEATURES, log1p_features=("spend",))
     fit = fit_segmentation(sample, preprocess, small_config())
-    segmentation, mapping = segments_dbt.assign_stable_ids(
-        fit.segmentation, None, sample, first_new_id=1
-    )
-    row = segments_dbt.build_version_row(
+    segmentation, mapping = assign_stable_ids(fit.segmentation, None, sample, first_new_id=1)
+    row = build_version_row(
         model_version=1,
         trained_as_of_date=AS_OF,
         trained_at=datetime(2026, 11, 2, 3, 4, tzinfo=UTC),
@@ -84,21 +123,21 @@ def test_the_fixture_finds_the_three_groups(fitted) -> None:
 
 def test_version_row_round_trips_through_the_table(fitted) -> None:
     sample, _, segmentation, row = fitted
-    table = segments_dbt.versions_table([row])
-    assert table.schema == segments_dbt.VERSION_SCHEMA
+    table = versions_table([row])
+    assert table.schema == VERSION_SCHEMA
     with duckdb.connect() as con:
         con.register("stored_table", table)
         con.execute("create table stored as select * from stored_table")
         frame = con.sql("select * from stored").df()
     restored_row = frame.iloc[0].to_dict()
 
-    restored = segments_dbt.segmentation_from_row(restored_row)
+    restored = segmentation_from_row(restored_row)
     assert restored.to_dict() == segmentation.to_dict()
     expected = segmentation.assign_frame(sample, key_column="customer_id")
     actual = restored.assign_frame(sample, key_column="customer_id")
     pd.testing.assert_frame_equal(actual, expected)
 
-    version = segments_dbt.stored_version_from_row(restored_row)
+    version = stored_version_from_row(restored_row)
     assert version.model_version == 1
     assert version.trained_as_of_date == AS_OF
     assert version.segment_ids == (1, 2, 3)
@@ -112,7 +151,7 @@ def test_version_row_round_trips_through_the_table(fitted) -> None:
 
 
 def test_an_empty_versions_table_keeps_its_types() -> None:
-    table = segments_dbt.versions_table([])
+    table = versions_table([])
     assert table.num_rows == 0
     assert table.schema.field("trained_as_of_date").type == pa.date32()
 
@@ -120,28 +159,28 @@ def test_an_empty_versions_table_keeps_its_types() -> None:
 def test_active_version_row_picks_by_as_of_date(fitted) -> None:
     _, _, _, row = fitted
     later = row | {"model_version": 2, "trained_as_of_date": date(2026, 12, 1)}
-    frame = segments_dbt.versions_table([row, later]).to_pandas()
-    assert segments_dbt.active_version_row(frame, AS_OF)["model_version"] == 1
-    assert segments_dbt.active_version_row(frame, date(2026, 12, 1))["model_version"] == 2
+    frame = versions_table([row, later]).to_pandas()
+    assert active_version_row(frame, AS_OF)["model_version"] == 1
+    assert active_version_row(frame, date(2026, 12, 1))["model_version"] == 2
     with pytest.raises(LookupError):
-        segments_dbt.active_version_row(frame, date(2026, 10, 31))
+        active_version_row(frame, date(2026, 10, 31))
 
 
 def test_candidates_table_has_one_selected_row(fitted) -> None:
     _, fit, _, row = fitted
-    candidates = segments_dbt.candidates_table(row).to_pandas()
+    candidates = candidates_table(row).to_pandas()
     assert len(candidates) == len(fit.selection.records) == 3
     assert candidates["is_selected"].sum() == 1
     assert list(candidates["candidate_index"]) == [1, 2, 3]
-    assert set(segments_dbt.CANDIDATE_SCHEMA.names) == set(candidates.columns)
+    assert set(CANDIDATE_SCHEMA.names) == set(candidates.columns)
     assert candidates.loc[candidates["is_selected"], "n_clusters"].item() == 3
 
 
 def test_centroid_and_preprocessing_tables_rebuild_the_assignment(fitted) -> None:
     """Scoring from the two long tables (as the SQL macro does) equals the engine's labels."""
     sample, _, segmentation, row = fitted
-    centroids = segments_dbt.centroids_table([row]).to_pandas()
-    params = segments_dbt.preprocessing_table([row]).to_pandas()
+    centroids = centroids_table([row]).to_pandas()
+    params = preprocessing_table([row]).to_pandas()
     assert set(params["column_kind"]) == {"feature", "null_indicator"}
     assert params.loc[params["column_name"] == "is_missing__score", "is_kept"].item()
 
@@ -174,9 +213,9 @@ def test_centroid_and_preprocessing_tables_rebuild_the_assignment(fitted) -> Non
 
 def test_assign_batch_columns(fitted) -> None:
     sample, _, segmentation, _ = fitted
-    batch = segments_dbt.assign_batch(segmentation, sample, model_version=4, as_of_date=AS_OF)
+    batch = assign_batch(segmentation, sample, model_version=4, as_of_date=AS_OF)
     frame = batch.to_pandas()
-    assert batch.schema == segments_dbt.ASSIGNMENT_SCHEMA
+    assert batch.schema == ASSIGNMENT_SCHEMA
     assert list(frame["customer_id"]) == list(sample["customer_id"])
     assert (frame["model_version"] == 4).all()
     assert frame["membership_probability"].isna().all()
@@ -184,15 +223,15 @@ def test_assign_batch_columns(fitted) -> None:
     assert set(frame["segment_name"]) == {"Segment 1", "Segment 2", "Segment 3"}
     expected = segmentation.assign_frame(sample, key_column="customer_id")
     np.testing.assert_allclose(frame["distance_to_centroid"], expected["distance_or_probability"])
-    assert segments_dbt.segment_name(-1) == "Unassigned (noise)"
+    assert segment_name(-1) == "Unassigned (noise)"
 
 
 def test_assignment_reader_streams_batches(fitted) -> None:
     sample, _, segmentation, _ = fitted
     batches = [sample.iloc[start : start + 100] for start in range(0, len(sample), 100)]
     seen = []
-    stats = segments_dbt.AssignmentStats()
-    reader = segments_dbt.assignment_reader(
+    stats = AssignmentStats()
+    reader = assignment_reader(
         segmentation,
         iter(batches),
         model_version=1,
@@ -205,17 +244,15 @@ def test_assignment_reader_streams_batches(fitted) -> None:
     assert table.num_rows == len(sample)
     assert seen == [100, 200, 300, 360]
     assert sum(stats.segment_counts.values()) == len(sample)
-    whole = segments_dbt.assign_batch(segmentation, sample, model_version=1, as_of_date=AS_OF)
+    whole = assign_batch(segmentation, sample, model_version=1, as_of_date=AS_OF)
     assert table.equals(pa.Table.from_batches([whole]))
 
 
 def test_gmm_rows_carry_a_probability() -> None:
     sample = blobs()
-    settings = SelectionSettings(algorithms=("gmm",), k_min=3, k_max=3)
+    settings = selection(algorithms=("gmm",), k_min=3, k_max=3)
     fit = fit_segmentation(sample, PreprocessConfig(features=FEATURES), small_config(settings))
-    frame = segments_dbt.assign_batch(
-        fit.segmentation, sample, model_version=1, as_of_date=AS_OF
-    ).to_pandas()
+    frame = assign_batch(fit.segmentation, sample, model_version=1, as_of_date=AS_OF).to_pandas()
     assert frame["membership_probability"].between(0, 1).all()
     assert (frame["distance_to_centroid"] >= 0).all()
 
@@ -231,7 +268,7 @@ def test_refit_on_grown_data_keeps_segment_ids(fitted) -> None:
         PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
         small_config(),
     ).segmentation
-    new, mapping = segments_dbt.assign_stable_ids(refit, previous, grown, first_new_id=4)
+    new, mapping = assign_stable_ids(refit, previous, grown, first_new_id=4)
     assert mapping.new_segment_ids == ()
     assert mapping.retired_segment_ids == ()
     before = previous.segment_ids_for(previous.assign(sample).labels)
@@ -242,13 +279,13 @@ def test_refit_on_grown_data_keeps_segment_ids(fitted) -> None:
 def test_a_new_group_gets_a_fresh_id_and_a_vanished_one_is_retired(fitted) -> None:
     sample, _, previous, _ = fitted
     two_groups = sample[sample["group"] < 2]
-    settings = SelectionSettings(algorithms=("kmeans",), k_min=2, k_max=2)
+    settings = selection(algorithms=("kmeans",), k_min=2, k_max=2)
     refit = fit_segmentation(
         two_groups,
         PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
         small_config(settings),
     ).segmentation
-    new, mapping = segments_dbt.assign_stable_ids(refit, previous, two_groups, first_new_id=9)
+    new, mapping = assign_stable_ids(refit, previous, two_groups, first_new_id=9)
     kept = previous.segment_ids_for(previous.assign(two_groups).labels)
     assert sorted(set(new.segment_ids.values())) == sorted(set(kept))
     assert len(mapping.retired_segment_ids) == 1
@@ -259,9 +296,9 @@ def test_a_new_group_gets_a_fresh_id_and_a_vanished_one_is_retired(fitted) -> No
     grown = fit_segmentation(
         four_groups,
         PreprocessConfig(features=FEATURES, log1p_features=("spend",)),
-        small_config(SelectionSettings(algorithms=("kmeans",), k_min=4, k_max=4)),
+        small_config(selection(algorithms=("kmeans",), k_min=4, k_max=4)),
     ).segmentation
-    new, mapping = segments_dbt.assign_stable_ids(grown, previous, four_groups, first_new_id=9)
+    new, mapping = assign_stable_ids(grown, previous, four_groups, first_new_id=9)
     assert mapping.new_segment_ids == (9,)
     assert mapping.retired_segment_ids == ()
     labels = new.segment_ids_for(new.assign(four_groups).labels)
@@ -277,7 +314,7 @@ def test_without_the_previous_features_every_segment_is_new(fitted) -> None:
     refit = fit_segmentation(
         renamed, PreprocessConfig(features=("spend", "visits", "rating")), small_config()
     ).segmentation
-    new, mapping = segments_dbt.assign_stable_ids(refit, previous, renamed, first_new_id=4)
+    new, mapping = assign_stable_ids(refit, previous, renamed, first_new_id=4)
     assert sorted(new.segment_ids.values()) == [4, 5, 6]
     assert mapping.retired_segment_ids == (1, 2, 3)
 
@@ -331,21 +368,22 @@ def test_iter_batches_and_count_rows(con) -> None:
     assert dbt_io.count_rows(relation) == 1000
 
 
-def test_read_refit_flag_is_optional_and_defensive(con) -> None:
-    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=1) is None
-    assert dbt_io.read_refit_flag(con, None, model_version=1) is None
-    con.execute("create schema marts")
+def test_read_sample_with_joins_the_extra_columns_as_doubles(con) -> None:
     con.execute(
-        "create table marts.rpt_segment_drift as "
-        "select 1 as model_version, true as is_refit_recommended "
-        "union all select 2, false"
+        "create table customers as select customer_id, cast(value as integer) as open_rate, "
+        "'x' as city from features where value % 2 = 0"
     )
-    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=1) is True
-    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=2) is False
-    assert dbt_io.read_refit_flag(con, "rpt_segment_drift", model_version=3) is False
-    con.execute("create table main.other_report as select true as is_refit_recommended")
-    assert dbt_io.read_refit_flag(con, "other_report", model_version=9) is True
-    assert dbt_io.read_refit_flag(con, "features", model_version=1) is None
+    plain = dbt_io.read_sample(con.table("features"), 100)
+    pd.testing.assert_frame_equal(
+        dbt_io.read_sample_with(con.table("features"), con.table("customers"), [], 100), plain
+    )
+    sample = dbt_io.read_sample_with(
+        con.table("features"), con.table("customers"), ["open_rate"], 100
+    )
+    assert list(sample.columns) == [*plain.columns, "open_rate"]
+    assert sample["open_rate"].dtype == "float64"
+    assert (sample["open_rate"] == sample["value"]).all()
+    assert sample["customer_id"].is_monotonic_increasing and len(sample) == 100
 
 
 # ------------------------------------------------------------------------------- a whole refit
@@ -356,25 +394,25 @@ PREPROCESS = PreprocessConfig(features=FEATURES, log1p_features=("spend",))
 
 def refit_version(sample, stored_frame, settings=SETTINGS, preprocess=PREPROCESS):
     """fit_new_version with the small test grid (the engine's slow metrics cut down)."""
-    versions = [] if stored_frame is None else segments_dbt.stored_versions(stored_frame)
-    decision = segments_dbt.decide_refit(
+    versions = [] if stored_frame is None else stored_versions(stored_frame)
+    decision = decide_refit(
         versions,
         as_of_date=AS_OF,
         preprocess_config={},
         selection_settings={},
         refit_requested=True,
+        refit_after_days=30,
+        drift_recommended=None,
     )
     small = small_config(settings)
-    grid = SelectionSettings(
+    grid = replace(
+        settings,
         algorithms=small.algorithms,
         k_min=min(small.k_values),
         k_max=max(small.k_values),
-        min_segment_share=settings.min_segment_share,
-        max_segment_share=settings.max_segment_share,
-        min_customers=settings.min_customers,
     )
     messages: list[str] = []
-    row = segments_dbt.fit_new_version(
+    row = fit_new_version(
         sample,
         preprocess=preprocess,
         selection=grid,
@@ -396,7 +434,7 @@ def test_fit_new_version_numbers_versions_and_keeps_ids() -> None:
     assert any(m.startswith("kmeans k=3") for m in messages)  # per-candidate progress
     assert messages[-1].startswith("version 1: kmeans with 3 segments")
 
-    stored_frame = segments_dbt.versions_table([first]).to_pandas()
+    stored_frame = versions_table([first]).to_pandas()
     second, _ = refit_version(sample.iloc[::-1].sort_values("customer_id"), stored_frame)
     assert second["model_version"] == 2
     assert second["previous_model_version"] == 1
@@ -412,7 +450,7 @@ def test_fit_new_version_numbers_versions_and_keeps_ids() -> None:
 
 
 def test_fit_new_version_explains_when_no_candidate_is_eligible() -> None:
-    impossible = SelectionSettings(
+    impossible = selection(
         algorithms=("kmeans",), k_min=2, k_max=3, min_segment_share=0.5, max_segment_share=0.6
     )
     with pytest.raises(RuntimeError, match="segment_min_share"):
@@ -423,7 +461,7 @@ def test_fit_new_version_after_a_feature_change_rescores_with_the_previous_featu
     """The sample carries a feature the new config dropped: ids are matched, not renewed."""
     sample = blobs()
     first, _ = refit_version(sample, None)
-    stored_frame = segments_dbt.versions_table([first]).to_pandas()
+    stored_frame = versions_table([first]).to_pandas()
     fewer = PreprocessConfig(features=("spend", "visits"), log1p_features=("spend",))
     second, messages = refit_version(sample, stored_frame, preprocess=fewer)
     assert json.loads(second["features_json"]) == ["spend", "visits"]
@@ -457,7 +495,7 @@ def test_too_few_customers_fit_the_single_segment_fallback() -> None:
     assert json.loads(row["segment_ids_json"]) == [[0, 1]]
     assert json.loads(row["segment_sizes_json"]) == [[1, 12]]
 
-    candidates = segments_dbt.candidates_table(row).to_pandas()
+    candidates = candidates_table(row).to_pandas()
     assert len(candidates) == 1
     only = candidates.iloc[0]
     assert only["algorithm"] == "single_segment" and only["is_selected"]
@@ -465,21 +503,21 @@ def test_too_few_customers_fit_the_single_segment_fallback() -> None:
     assert candidates[["silhouette", "stability", "composite_score"]].isna().all().all()
 
     # the derived tables and the scoring of a later batch work as for any version
-    assert segments_dbt.preprocessing_table([row]).num_rows > 0
-    centroids = segments_dbt.centroids_table([row]).to_pandas()
+    assert preprocessing_table([row]).num_rows > 0
+    centroids = centroids_table([row]).to_pandas()
     assert not centroids["is_nearest_centroid_model"].any()
-    segmentation = segments_dbt.segmentation_from_row(row)
-    batch = segments_dbt.assign_batch(segmentation, blobs(), model_version=1, as_of_date=AS_OF)
+    segmentation = segmentation_from_row(row)
+    batch = assign_batch(segmentation, blobs(), model_version=1, as_of_date=AS_OF)
     assert set(batch.column("segment_id").to_pylist()) == {1}
 
 
 def test_one_customer_keeps_no_feature_and_still_gets_segment_one() -> None:
-    row, _ = refit_version(blobs().head(1), None, settings=SelectionSettings(min_customers=1))
+    row, _ = refit_version(blobs().head(1), None, settings=selection(min_customers=1))
     assert "fewer than the minimum 10" in row["selection_note"]
     preprocessing = json.loads(row["preprocessing_json"])
     assert preprocessing["kept_columns"] == []
-    assert segments_dbt.centroids_table([row]).num_rows == 0
-    segmentation = segments_dbt.segmentation_from_row(row)
+    assert centroids_table([row]).num_rows == 0
+    segmentation = segmentation_from_row(row)
     assigned = segmentation.assign_frame(blobs(), key_column="customer_id")
     assert (assigned["segment_id"] == 1).all()
     assert (assigned["distance_or_probability"] == 0).all()
@@ -499,7 +537,7 @@ def test_the_first_real_model_after_the_fallback_matches_segment_one_by_overlap(
     """Segment 1 holds everyone: a new cluster keeps it only with a Jaccard of at least 0.3."""
     sample = blobs()
     toy, _ = refit_version(sample.head(5), None)
-    stored_frame = segments_dbt.versions_table([toy]).to_pandas()
+    stored_frame = versions_table([toy]).to_pandas()
     real, _ = refit_version(sample, stored_frame)
     assert real["algorithm"] == "kmeans"
     # three clusters of a third each (Jaccard 1/3 with segment 1): one of them keeps id 1

@@ -55,7 +55,7 @@ def test_every_customer_gets_a_segment(tiny_world: World) -> None:
     assert clustered >= 1
     assigned = tiny_world.query(
         "select segment_id, algorithm, model_version, count(*) "
-        "from marts.int_customer_segments_assigned group by all"
+        "from intermediate.int_customer_segments_assigned group by all"
     )
     assert assigned == [(1, "single_segment", 1, clustered)]
     customers = tiny_world.query("select count(*) from marts.dim_customers")[0][0]
@@ -69,7 +69,7 @@ def test_every_customer_gets_a_segment(tiny_world: World) -> None:
 def test_the_fallback_is_explained(tiny_world: World) -> None:
     ((algorithm, n_clusters, note, sample_rows),) = tiny_world.query(
         "select algorithm, n_clusters, selection_note, n_sample_rows "
-        "from marts.int_segment_model_versions"
+        "from intermediate.int_segment_model_versions"
     )
     assert (algorithm, n_clusters) == ("single_segment", 1)
     assert note.startswith(f"single-segment fallback: the fit sample has {sample_rows} customers")
@@ -90,10 +90,12 @@ def test_real_data_after_the_toy_files_refits(tiny_world: World, tmp_path: Path)
     grown = World(raw_dir=raw, truth_dir=raw, db_path=db_path, work_dir=tmp_path)
     versions = grown.query(
         "select model_version, algorithm, refit_reasons "
-        "from marts.int_segment_model_versions order by model_version"
+        "from intermediate.int_segment_model_versions order by model_version"
     )
     assert [v[1] for v in versions][0] == "single_segment"
     assert len(versions) == 2 and versions[1][1] != "single_segment"
     assert "is the single-segment fallback fitted on" in versions[1][2]
-    segments = grown.query("select count(distinct segment_id) from marts.int_customer_segments_assigned")
+    segments = grown.query(
+        "select count(distinct segment_id) from intermediate.int_customer_segments_assigned"
+    )
     assert segments[0][0] >= 2

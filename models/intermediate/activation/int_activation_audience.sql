@@ -1,14 +1,19 @@
 {#-
     RESTRICTED (personal data): the customers the activation exports may contain, one row
     per customer, with segment fields, contact details of the CRM version valid at the
-    as-of date, and consent. Read in batches by rpt_activation_exports. A view, so no
-    further copy of the personal data is stored.
+    as-of date, consent, and the channels each customer may be exported to: every rule of
+    who goes where lives here, rpt_activation_exports only writes the files. Read in
+    batches by rpt_activation_exports. A view, so no further copy of the personal data is
+    stored.
 
     * Suppressed customers (docs block `suppression_list`) are left out entirely: by
       customer id, or by an email that any CRM version of the customer carried.
     * Consent (docs block `activation_consent`): opted in only when the CRM version valid at
       the as-of date says so explicitly and no later CRM version withdraws it; unsubscribes
       and bounces count whenever they happened, also after the as-of date.
+    * Channels (docs block `activation_exports`): the CRM file takes every customer here;
+      ads take those with consent outside the control group (docs block `control_groups`);
+      email takes those of ads who never unsubscribed or bounced.
 -#}
 
 with
@@ -21,8 +26,9 @@ customer_segments as (
     select * from {{ ref('int_customer_segments_finalized') }}
 ),
 
+-- the CRM version valid at the as-of date
 contacts as (
-    select * from {{ ref('dim_customer_contacts') }}
+    select * from {{ ref('int_customer_profiles_resolved') }}
 ),
 
 suppressions as (
@@ -81,7 +87,16 @@ later_email_events as (
 
 joined as (
     select
-        customer_segments.*,
+        customer_segments.customer_id,
+        customer_segments.segment_id,
+        customer_segments.model_version,
+        customer_segments.segment_name,
+        customer_segments.recommended_action,
+        customer_segments.rfm_segment,
+        customer_segments.churn_probability,
+        customer_segments.predicted_clv,
+        customer_segments.is_control_group,
+        customer_segments.as_of_date,
         contacts.email,
         contacts.first_name,
         contacts.last_name,
@@ -103,6 +118,17 @@ joined as (
     left join suppressed_customers
         on customer_segments.customer_id = suppressed_customers.customer_id
     where suppressed_customers.customer_id is null
+),
+
+channels as (
+    select
+        *,
+        is_consent_valid and not is_control_group as is_ads_eligible,
+        is_consent_valid
+        and not is_control_group
+        and not has_unsubscribed_ever
+        and not has_bounced_ever as is_email_eligible
+    from joined
 ),
 
 final as (
@@ -131,11 +157,13 @@ final as (
         has_unsubscribed_ever as has_unsubscribed,
         has_bounced_ever as has_bounced,
         is_control_group,
+        is_email_eligible,
+        is_ads_eligible,
 
         -- dates
         as_of_date
 
-    from joined
+    from channels
 )
 
 select * from final

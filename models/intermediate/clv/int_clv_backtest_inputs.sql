@@ -6,8 +6,8 @@
     `clv_horizon_days`.
 -#}
 
-{%- set cutoff_var = var('clv_calibration_cutoff', none) %}
-{%- set horizon_days = var('clv_horizon_days', 365) | int %}
+{%- set cutoff_var = var('clv_calibration_cutoff') %}
+{%- set horizon_days = var('clv_horizon_days') | int %}
 {%- if cutoff_var is not none and not modules.re.match('^\\d{4}-\\d{2}-\\d{2}$', cutoff_var | string) %}
     {{ exceptions.raise_compiler_error(
         "var clv_calibration_cutoff must be YYYY-MM-DD (for example 2025-07-01); got '"

@@ -4,7 +4,7 @@
     ignores data on or after it; Python models read it from here too.
 -#}
 
-{%- set as_of_var = var('as_of_date', none) %}
+{%- set as_of_var = var('as_of_date') %}
 {%- if as_of_var is not none and not modules.re.match('^\\d{4}-\\d{2}-\\d{2}$', as_of_var | string) %}
     {{ exceptions.raise_compiler_error(
         "var as_of_date must be YYYY-MM-DD (for example 2026-01-01); got '" ~ as_of_var ~ "'"

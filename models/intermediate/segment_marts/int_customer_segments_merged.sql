@@ -13,9 +13,9 @@
     `is_churned` / `is_active` apply var `churn_window_days` (docs block `churn_window_days`).
 -#}
 
-{%- set no_purchase_segment_id = 0 %}
-{%- set objection_segment_id = profiling_objection_segment().segment_id %}
-{%- set churn_window_days = var('churn_window_days', 180) %}
+{%- set no_purchase_segment_id = special_segment_ids().no_purchase %}
+{%- set objection_segment_id = special_segment_ids().profiling_objection %}
+{%- set churn_window_days = var('churn_window_days') %}
 
 with
 

@@ -7,8 +7,8 @@
     entirely: no profile of their own, and no part of the reference population. Computed from additive
     aggregates (counts, sums, sums of squares; exact decimal sums through `exact_sum`, so the
     profiles have the same digits on every build) in one pass over the customers; the overall
-    spread is combined from within-segment spreads and segment means (Chan et al.), as in
-    `custseg.profiling.profiles_from_aggregates`.
+    spread is combined from within-segment spreads and segment means (Chan et al.). This is
+    the only implementation; tests/python holds an independent pandas reference.
     Features: var `segment_profile_features` (default below) plus every clustering feature
     (macro `segment_features`).
 -#}
@@ -24,13 +24,13 @@
 ] %}
 {%- set clustering_features = segment_features() | map(attribute='name') | list %}
 {%- set profile_features = [] %}
-{%- for feature in (var('segment_profile_features', none) or default_profile_features)
+{%- for feature in (var('segment_profile_features') or default_profile_features)
     + clustering_features %}
     {%- if feature not in profile_features %}
         {%- do profile_features.append(feature) %}
     {%- endif %}
 {%- endfor %}
-{%- set no_purchase_segment_id = 0 %}
+{%- set no_purchase_segment_id = special_segment_ids().no_purchase %}
 {%- set double_type = 'double precision' %}
 
 with

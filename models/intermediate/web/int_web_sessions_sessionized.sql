@@ -7,7 +7,7 @@
 
 {{ config(materialized='table') }}
 
-{%- set session_gap_minutes = var('session_gap_minutes', 30) %}
+{%- set session_gap_minutes = var('session_gap_minutes') %}
 
 with
 

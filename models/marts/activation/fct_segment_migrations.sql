@@ -15,7 +15,7 @@ segment_history as (
 
 -- only runs up to this build's as-of date
 ordered_runs as (
-    select * from {{ ref('int_segment_runs_ordered') }}
+    select * from {{ ref('fct_segment_runs') }}
 ),
 
 assignments as (

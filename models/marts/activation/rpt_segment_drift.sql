@@ -15,13 +15,14 @@
       the run's control group.
     * `is_refit_recommended`: the latest run's PSI exceeds var `psi_warn` under the same
       model version as the run before it; int_segment_model_versions reads it at the next
-      build (var `segment_drift_relation`).
+      build (through int_segment_refit_signals, source `previous_build.segment_drift`).
 -#}
 
+{%- set segment_ids = special_segment_ids() %}
 {%- set share_floor = 0.0001 %}
-{%- set psi_warn = var('psi_warn', 0.1) %}
-{%- set attribution_window_days = var('attribution_window_days', 7) %}
-{%- set stale_min_share = var('segment_min_share', none) or 0.02 %}
+{%- set psi_warn = var('psi_warn') %}
+{%- set attribution_window_days = var('attribution_window_days') %}
+{%- set stale_min_share = var('segment_min_share') %}
 {%- set timestamp_type = dbt.type_timestamp() %}
 
 with
@@ -40,7 +41,7 @@ segment_migrations as (
 
 -- only runs up to this build's as-of date
 ordered_runs as (
-    select * from {{ ref('int_segment_runs_ordered') }}
+    select * from {{ ref('fct_segment_runs') }}
 ),
 
 run_silhouettes as (
@@ -480,8 +481,9 @@ combined as (
         segment_responses.treated_customer_count,
         segment_responses.treated_purchaser_count,
         segment_responses.control_purchaser_count,
-        psi_terms.segment_id > 0 and psi_terms.customer_count > 0 as is_behavioural_segment,
-        psi_terms.segment_id > 0
+        psi_terms.segment_id >= {{ segment_ids.first_cluster }}
+        and psi_terms.customer_count > 0 as is_behavioural_segment,
+        psi_terms.segment_id >= {{ segment_ids.first_cluster }}
         and psi_terms.customer_count > 0
         and (
             psi_terms.active_customer_count = 0

@@ -9,8 +9,8 @@ with
 days as (
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ var('time_spine_start', '2015-01-01') ~ "' as date)",
-        "cast('" ~ var('time_spine_end', '2036-01-01') ~ "' as date)",
+        "cast('" ~ var('time_spine_start') ~ "' as date)",
+        "cast('" ~ var('time_spine_end') ~ "' as date)",
     ) }}
 ),
 

@@ -4,75 +4,50 @@
     the CRM, email and ads activations read. Customers without a completed order are in the
     rule-based segment 0; customers who objected to profiling are in the placeholder segment
     -2 (docs block `profiling_objection_segment`), with its fixed name and action and without
-    RFM segment, churn probability or CLV. No personal data.
+    RFM segment, churn probability or CLV. No personal data. The segment is decided in
+    int_customer_segments_finalized (with the control-group draw, which stays internal).
 -#}
-
-{%- set objection_segment = profiling_objection_segment() %}
 
 with
 
-customers as (
-    select * from {{ ref('dim_customers') }}
-),
-
 customer_segments as (
-    select * from {{ ref('int_customer_segments_merged') }}
-),
-
-segment_names as (
-    select * from {{ ref('int_segments_named') }}
+    select * from {{ ref('int_customer_segments_finalized') }}
 ),
 
 final as (
     select
         -- ids
-        customer_segments.customer_id,
-        customer_segments.segment_id,
-        customer_segments.model_segment_id,
-        customer_segments.model_version,
+        customer_id,
+        segment_id,
+        model_segment_id,
+        model_version,
 
         -- strings
-        case
-            when customer_segments.is_profiling_objection
-                then '{{ objection_segment.segment_name }}'
-            else segment_names.segment_name
-        end as segment_name,
-        case
-            when customer_segments.is_profiling_objection
-                then '{{ objection_segment.recommended_action }}'
-            else segment_names.recommended_action
-        end as recommended_action,
-        case when not customer_segments.is_profiling_objection then customers.rfm_segment end as rfm_segment,
+        segment_name,
+        recommended_action,
+        rfm_segment,
 
         -- numerics
-        customer_segments.distance_to_centroid,
-        customer_segments.membership_probability,
-        case
-            when not customer_segments.is_profiling_objection then customers.churn_probability
-        end as churn_probability,
-        case
-            when not customer_segments.is_profiling_objection then customers.predicted_clv
-        end as predicted_clv,
+        distance_to_centroid,
+        membership_probability,
+        churn_probability,
+        predicted_clv,
 
         -- booleans
-        customer_segments.has_ordered,
-        customer_segments.is_profiling_objection,
-        customer_segments.is_outlier,
-        customer_segments.is_merged,
-        customer_segments.is_churned,
-        customer_segments.is_active,
-        customers.is_marketing_opt_in,
-        customers.has_unsubscribed,
-        customers.has_bounced,
+        has_ordered,
+        is_profiling_objection,
+        is_outlier,
+        is_merged,
+        is_churned,
+        is_active,
+        is_marketing_opt_in,
+        has_unsubscribed,
+        has_bounced,
 
         -- dates
-        customer_segments.as_of_date
+        as_of_date
 
     from customer_segments
-    inner join customers
-        on customer_segments.customer_id = customers.customer_id
-    left join segment_names
-        on customer_segments.segment_id = segment_names.segment_id
 )
 
 select * from final

@@ -11,12 +11,12 @@
     the customer shares but in no other total.
 -#}
 
-{%- set churn_window_days = var('churn_window_days', 180) %}
-{%- set stale_min_share = var('segment_min_share', none) or 0.02 %}
+{%- set churn_window_days = var('churn_window_days') %}
+{%- set stale_min_share = var('segment_min_share') %}
 {%- set sales_channels = ['web', 'app', 'store', 'marketplace', 'other'] %}
 {%- set mix_names = ['rfm_segment', 'age_band', 'country', 'product_category'] %}
-{%- set no_purchase_segment_id = 0 %}
-{%- set noise_segment_id = -1 %}
+{%- set no_purchase_segment_id = special_segment_ids().no_purchase %}
+{%- set noise_segment_id = special_segment_ids().noise %}
 {%- set objection_segment = profiling_objection_segment() %}
 {%- set double_type = 'double precision' %}
 

@@ -1,33 +1,26 @@
 """Activation exports: CRM fields, email lists and ad-platform customer-match files.
 
-Pure Python, no dbt: the dbt project calls :func:`export_all` with the segmented customers,
-the restricted contact details valid at the as-of date and the suppression list.
+Pure Python, no dbt. Who may be exported where (suppression, consent, control group) is
+decided in SQL, in ``int_activation_audience``; the dbt project streams that audience into
+:func:`export_all`, which only normalises, hashes and writes.
 
 * :mod:`~custseg.activation.identifiers`: email and phone normalisation (E.164), hashing
   with each platform's rules.
-* :mod:`~custseg.activation.audience`: control groups, suppression, consent and the
-  per-destination frames.
+* :mod:`~custseg.activation.audience`: the per-destination frames of one batch.
 * :mod:`~custseg.activation.files`: atomic CSV and manifest writing.
 * :mod:`~custseg.activation.export`: the streaming, batch-wise export of every destination.
 """
 
 from custseg.activation.audience import (
     CRM_COLUMNS,
-    DEFAULT_CONTROL_SHARE,
     EMAIL_COLUMNS,
     GOOGLE_COLUMNS,
     META_COLUMNS,
-    PreparedBatch,
-    Suppression,
-    apply_consent_and_suppression,
     build_ads_exports,
     build_crm_export,
     build_email_lists,
-    control_group_mask,
-    is_in_control_group,
-    prepare_batch,
 )
-from custseg.activation.export import DEFAULT_MIN_AUDIENCE, attach_contacts, export_all
+from custseg.activation.export import export_all, resolve_min_audience
 from custseg.activation.files import (
     AtomicCsvWriter,
     ExportFile,
@@ -47,28 +40,20 @@ from custseg.activation.identifiers import (
 __all__ = [
     "CALLING_CODES",
     "CRM_COLUMNS",
-    "DEFAULT_CONTROL_SHARE",
-    "DEFAULT_MIN_AUDIENCE",
     "EMAIL_COLUMNS",
     "GOOGLE_COLUMNS",
     "META_COLUMNS",
     "AtomicCsvWriter",
     "ExportFile",
-    "PreparedBatch",
-    "Suppression",
-    "apply_consent_and_suppression",
-    "attach_contacts",
     "build_ads_exports",
     "build_crm_export",
     "build_email_lists",
-    "control_group_mask",
     "export_all",
     "google_phone_hash",
-    "is_in_control_group",
     "meta_phone_hash",
     "normalize_email",
-    "prepare_batch",
     "remove_stale_files",
+    "resolve_min_audience",
     "sha256_hex",
     "to_e164",
     "write_atomic_csv",

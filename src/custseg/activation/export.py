@@ -7,18 +7,19 @@ Layout (each folder has a ``manifest.json`` listing exactly its current files)::
     ads/google_customer_match__segment_<id>.csv         Google Customer Match, hashed
     ads/meta_custom_audience__segment_<id>.csv          Meta custom audience, hashed
 
-**Streaming.** Customers arrive as one DataFrame or as an iterator of batches, each batch is
-read once. Rows are appended to one temporary file per destination and segment as they are
-built; only per-segment row counters live in memory. When the input is exhausted, each
+Who is in which file is decided before, in SQL (``int_activation_audience``); this module
+writes what the flags allow.
+
+**Streaming.** Customers arrive as one DataFrame or as an iterator of batches, each batch
+is read once. Rows are appended to one temporary file per destination and segment as they
+are built; only per-segment row counters live in memory. When the input is exhausted, each
 segment's count is compared with the destination's minimum audience: large enough, the
 temporary file is fsynced and renamed into place; too small, it is deleted and the manifest
 lists the segment under ``skipped`` with its count. This single pass needs no segment sizes
 up front and no second read of the input (a re-iterable source or counts from SQL would
 have been the alternatives). The CRM file is assembled from its per-segment parts, in
 segment order, so a small segment can be dropped from it too. Memory is bounded by one
-batch, the suppression list, the contacts frame when one is passed (pass ``None`` and
-join the contact columns into the batches to stream those as well), and one open file per
-destination and segment.
+batch and one open file per destination and segment.
 
 **Order of a run.** Write all temporary files; then, per destination: rename the kept
 files into place, write the manifest (atomically), and remove CSVs of earlier runs that
@@ -42,24 +43,16 @@ from typing import Any
 import pandas as pd
 
 from custseg.activation.audience import (
-    BOUNCED_COLUMN,
-    CONSENT_COLUMN,
     CRM_COLUMNS,
-    DEFAULT_CONTROL_SHARE,
     EMAIL_COLUMNS,
     GOOGLE_COLUMNS,
     META_COLUMNS,
-    UNSUBSCRIBED_COLUMN,
     SegmentKey,
-    Suppression,
     build_ads_exports,
     build_crm_export,
     build_email_lists,
-    check_share,
-    prepare_batch,
     segment_key,
     split_by_segment,
-    true_mask,
 )
 from custseg.activation.files import (
     AtomicCsvWriter,
@@ -70,10 +63,7 @@ from custseg.activation.files import (
     write_manifest,
 )
 
-EXPORT_DIR_ENV = "EXPORT_DIR"
 DESTINATIONS: tuple[str, ...] = ("crm", "email", "ads")
-DEFAULT_MIN_AUDIENCE: dict[str, int] = {"crm": 1, "email": 1, "ads": 1000}
-"""Smallest segment exported per destination; ``google``/``meta`` keys override ``ads``."""
 SKIP_REASON = "below_min_audience"
 CRM_FILE = "customers.csv"
 AD_FILE_PREFIXES: dict[str, str] = {
@@ -84,17 +74,22 @@ AD_FILE_PREFIXES: dict[str, str] = {
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def resolve_min_audience(min_audience: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Minimum audience per destination and ad platform, defaults filled in.
+def resolve_min_audience(min_audience: Mapping[str, int]) -> dict[str, int]:
+    """Minimum audience per destination and ad platform (var ``activation_min_audience``).
 
-    Keys ``crm``, ``email``, ``ads`` and, to set one platform apart, ``google`` and
-    ``meta`` (which otherwise take the ``ads`` value). Every minimum must be at least 1.
+    Keys ``crm``, ``email`` and ``ads`` are required; ``google`` and ``meta`` set one
+    platform apart and otherwise take the ``ads`` value. Every minimum must be at least 1.
     """
-    given = dict(min_audience or {})
+    given = dict(min_audience)
     unknown = set(given) - {*DESTINATIONS, *AD_FILE_PREFIXES}
     if unknown:
         raise ValueError(f"unknown min_audience keys {sorted(unknown)}")
-    resolved = DEFAULT_MIN_AUDIENCE | given
+    missing = [destination for destination in DESTINATIONS if destination not in given]
+    if missing:
+        raise ValueError(
+            f"min_audience needs a minimum for {missing} (var activation_min_audience)"
+        )
+    resolved = given
     for platform in AD_FILE_PREFIXES:
         resolved.setdefault(platform, resolved["ads"])
     for key, value in resolved.items():
@@ -106,39 +101,6 @@ def resolve_min_audience(min_audience: Mapping[str, int] | None = None) -> dict[
 def segment_slug(key: SegmentKey) -> str:
     """File-name-safe form of a segment id (``"At risk/2"`` -> ``"At-risk-2"``)."""
     return _SLUG_UNSAFE.sub("-", str(key)).strip("-") or "segment"
-
-
-def attach_contacts(batch: pd.DataFrame, contacts: pd.DataFrame | None) -> pd.DataFrame:
-    """Left-join contact details to a batch of customers on ``customer_id``.
-
-    A column present in both keeps the batch value and takes the contact value where the
-    batch has none, except the consent flags, which are combined restrictively: opted in
-    only if both say True; unsubscribed or bounced if either says True.
-
-    Raises:
-        pandas.errors.MergeError: ``contacts`` has more than one row per customer.
-    """
-    if contacts is None:
-        return batch
-    merged = batch.merge(
-        contacts,
-        on="customer_id",
-        how="left",
-        suffixes=("", "__contact"),
-        validate="many_to_one",
-    )
-    for column in contacts.columns:
-        other = f"{column}__contact"
-        if other not in merged.columns:
-            continue
-        if column == CONSENT_COLUMN:
-            merged[column] = true_mask(merged[column], column) & true_mask(merged[other], column)
-        elif column in (UNSUBSCRIBED_COLUMN, BOUNCED_COLUMN):
-            merged[column] = true_mask(merged[column], column) | true_mask(merged[other], column)
-        else:
-            merged[column] = merged[column].where(merged[column].notna(), merged[other])
-        merged = merged.drop(columns=other)
-    return merged
 
 
 def _ordered(keys: Iterable[SegmentKey]) -> list[SegmentKey]:
@@ -268,49 +230,42 @@ def _publish(
 
 def export_all(
     customers_df_or_batches: pd.DataFrame | Iterable[pd.DataFrame],
-    contacts_df: pd.DataFrame | None,
-    suppression_df: pd.DataFrame | None,
-    export_dir: str | os.PathLike[str] | None,
+    export_dir: str | os.PathLike[str],
     model_version: str,
     as_of_date: date | str,
-    min_audience: Mapping[str, int] | None = None,
-    control_share: float = DEFAULT_CONTROL_SHARE,
+    *,
+    min_audience: Mapping[str, int],
+    control_share: float,
     generated_at: datetime | str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Write the CRM, email and ads exports with their manifests; return the manifests.
 
     Args:
-        customers_df_or_batches: Segmented customers (see
-            :mod:`custseg.activation.audience` for the columns), one DataFrame or an
-            iterable of batches; each customer in exactly one batch.
-        contacts_df: Contact details and consent of the CRM version valid at the as-of date,
-            one row per ``customer_id``, or None when the batches already carry them.
-        suppression_df: Suppression list (``customer_id`` and/or ``email``), or None.
-            Suppressed customers are left out of every destination, CRM included.
-        export_dir: Root folder; None reads the ``EXPORT_DIR`` environment variable.
-        model_version: Version of the segmentation model (manifest; seeds control groups).
+        customers_df_or_batches: The activation audience (see
+            :mod:`custseg.activation.audience` for the columns, flags included), one
+            DataFrame or an iterable of batches; each customer in exactly one batch.
+        export_dir: Root folder (env ``EXPORT_DIR`` in the dbt project).
+        model_version: Version of the segmentation model (manifest).
         as_of_date: As-of date of the data (manifest).
-        min_audience: Minimum rows per segment and destination (defaults
-            :data:`DEFAULT_MIN_AUDIENCE`; ``google``/``meta`` may override ``ads``).
-        control_share: Share of each segment held out of email and ads, flagged in CRM.
+        min_audience: Minimum rows per segment and destination (see
+            :func:`resolve_min_audience`).
+        control_share: Share of each segment held out as the control group (var
+            ``control_group_share``), recorded in the manifests; the group itself is the
+            ``is_control_group`` flag of the customers.
         generated_at: Timestamp for the manifests and the CRM ``updated_at``; now (UTC)
             when None. Inject it for reproducible output.
 
     Returns:
         ``{"crm": manifest, "email": manifest, "ads": manifest}``.
     """
-    root = export_dir if export_dir is not None else os.environ.get(EXPORT_DIR_ENV)
+    root = os.fspath(export_dir)
     if not root:
-        raise ValueError(f"no export_dir given and {EXPORT_DIR_ENV} is not set")
+        raise ValueError("export_dir must be a folder, got an empty path")
     if not isinstance(model_version, str) or not model_version:
         raise ValueError("model_version must be a non-empty string")
-    check_share(control_share)
     minimums = resolve_min_audience(min_audience)
     stamp = format_timestamp(generated_at if generated_at is not None else datetime.now(UTC))
     as_of = format_date(as_of_date)
-    suppression = Suppression.from_frame(suppression_df)
-    if contacts_df is not None and "customer_id" not in contacts_df.columns:
-        raise KeyError("contacts_df needs a customer_id column")
 
     folders = {destination: Path(root) / destination for destination in DESTINATIONS}
     for folder in folders.values():
@@ -348,30 +303,21 @@ def export_all(
         )
     }
     all_files = [crm_parts, email_files, *ad_files.values()]
-    common = {
-        "model_version": model_version,
-        "control_share": control_share,
-        "suppression": suppression,
-    }
     batches = (
         [customers_df_or_batches]
         if isinstance(customers_df_or_batches, pd.DataFrame)
         else customers_df_or_batches
     )
     try:
-        for batch in batches:
-            customers = attach_contacts(batch, contacts_df)
+        for customers in batches:
             register(customers)
-            prepared = prepare_batch(
-                customers, suppression, model_version=model_version, control_share=control_share
-            )
-            crm = build_crm_export(customers, updated_at=stamp, prepared=prepared, **common)
+            crm = build_crm_export(customers, updated_at=stamp)
             crm_parts.write(None, crm.loc[crm["segment_id"].isna().to_numpy(dtype=bool)])
             for key, part in split_by_segment(crm).items():
                 crm_parts.write(key, part)
-            for key, part in build_email_lists(customers, prepared=prepared, **common).items():
+            for key, part in build_email_lists(customers).items():
                 email_files.write(key, part)
-            ads = build_ads_exports(customers, prepared=prepared, **common)
+            ads = build_ads_exports(customers)
             for platform, parts in ads.items():
                 for key, part in parts.items():
                     ad_files[platform].write(key, part)

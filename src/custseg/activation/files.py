@@ -1,9 +1,9 @@
 """Atomic CSV and manifest files for the export folders.
 
-Every file is written to a hidden temporary file in its own folder
-(``.<name>.<random>.tmp``), flushed and fsynced, then moved over the final name with
-``os.replace`` (atomic on one file system) and the folder is fsynced. A consumer therefore
-sees either the previous complete file or the new complete one, never half a file.
+Every file goes through the project's one atomic writer (:mod:`custseg.files`): a hidden
+temporary file in its own folder (``.<name>.<random>.tmp``), flushed and fsynced, then moved
+over the final name and the folder fsynced. A consumer therefore sees either the previous
+complete file or the new complete one, never half a file.
 
 CSV layout: UTF-8, comma-separated, one header line, ``\\n`` line ends, minimal quoting,
 empty cells for missing values, booleans as ``true``/``false``.
@@ -16,8 +16,6 @@ import hashlib
 import io
 import json
 import os
-import re
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custseg.files import TEMPORARY_FILE, publish, temporary_path, write_atomically
+
 MANIFEST_NAME = "manifest.json"
-_TEMP_FILE = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")
 _COPY_CHUNK = 1 << 20
 
 
@@ -60,20 +59,6 @@ class ExportFile:
             "bytes": self.bytes,
             **self.meta,
         }
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _csv_line(values: Sequence[str]) -> bytes:
@@ -191,7 +176,7 @@ class AtomicCsvWriter:
     ) -> None:
         self.path = Path(path)
         self.columns = list(columns)
-        self.temp_path = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        self.temp_path = temporary_path(self.path)
         fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         self._file = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
@@ -226,9 +211,8 @@ class AtomicCsvWriter:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
-        os.replace(self.temp_path, self.path)
+        publish(self.temp_path, self.path)
         self._done = True
-        _fsync_directory(self.path.parent)
         return ExportFile(self.path.name, self.rows, self._hash.hexdigest(), self.bytes, meta)
 
     def discard(self) -> None:
@@ -256,19 +240,6 @@ def write_atomic_csv(frame: pd.DataFrame, path: str | os.PathLike[str], **meta: 
     with AtomicCsvWriter(path, [str(column) for column in frame.columns]) as writer:
         writer.write_frame(frame)
         return writer.commit(**meta)
-
-
-def _write_atomic_bytes(path: Path, data: bytes) -> None:
-    temp_path = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temp_path, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    finally:
-        temp_path.unlink(missing_ok=True)
-    _fsync_directory(path.parent)
 
 
 def format_timestamp(moment: datetime | str) -> str:
@@ -324,7 +295,8 @@ def write_manifest(
         "skipped": [dict(entry) for entry in skipped],
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    _write_atomic_bytes(Path(directory) / MANIFEST_NAME, text.encode("utf-8"))
+    data = text.encode("utf-8")
+    write_atomically(lambda temporary: temporary.write_bytes(data), Path(directory) / MANIFEST_NAME)
     return manifest
 
 
@@ -339,7 +311,7 @@ def remove_stale_files(directory: str | os.PathLike[str], keep: Iterable[str]) -
     removed = []
     for entry in sorted(Path(directory).iterdir()):
         stale_csv = entry.suffix == ".csv" and entry.name not in keep
-        if entry.is_file() and (stale_csv or _TEMP_FILE.match(entry.name)):
+        if entry.is_file() and (stale_csv or TEMPORARY_FILE.match(entry.name)):
             entry.unlink(missing_ok=True)
             removed.append(entry.name)
     return removed

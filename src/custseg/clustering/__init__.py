@@ -29,7 +29,6 @@ from custseg.clustering.matching import (
 )
 from custseg.clustering.model import (
     NOISE_LABEL,
-    NOISE_SEGMENT_ID,
     SINGLE_SEGMENT,
     Assignment,
     ClusterModel,
@@ -57,7 +56,6 @@ from custseg.clustering.selection import (
 
 __all__ = [
     "NOISE_LABEL",
-    "NOISE_SEGMENT_ID",
     "SINGLE_SEGMENT",
     "Assignment",
     "CandidateRecord",

@@ -15,7 +15,7 @@ model's segment ids with the Hungarian algorithm (``scipy.optimize.linear_sum_as
 New clusters without a match get fresh ids ``next_segment_id, next_segment_id + 1, ...``
 (default: one more than the largest previous id), in increasing order of new cluster label.
 Previous ids without a match are reported as retired. Noise (label -1) always maps to
-:data:`~custseg.clustering.model.NOISE_SEGMENT_ID` and never takes part in matching.
+:data:`custseg.segment_ids.NOISE` and never takes part in matching.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
-from custseg.clustering.model import NOISE_LABEL, NOISE_SEGMENT_ID
+from custseg.clustering.model import NOISE_LABEL
+from custseg.segment_ids import NOISE
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def match_by_overlap(
     Args:
         new_labels: New model's cluster label per common customer (``-1`` = noise).
         old_segment_ids: Previous segment id per common customer, aligned with ``new_labels``
-            (``NOISE_SEGMENT_ID`` = noise).
+            (``custseg.segment_ids.NOISE`` = noise).
         min_jaccard: Minimum Jaccard index |A & B| / |A | B| for a match.
         previous_segment_ids: All ids of the previous model (to report those with no common
             customers as retired, and to pick fresh ids); default the ids seen in
@@ -142,11 +143,11 @@ def match_by_overlap(
         raise ValueError("new_labels and old_segment_ids must be aligned (same shape)")
     if n_new_clusters is None:
         n_new_clusters = int(new_labels.max()) + 1 if len(new_labels) else 0
-    seen_old = sorted(set(old[old != NOISE_SEGMENT_ID].tolist()))
+    seen_old = sorted(set(old[old != NOISE].tolist()))
     previous = sorted({*seen_old, *(int(v) for v in previous_segment_ids or [])})
     index_of = {segment: j for j, segment in enumerate(previous)}
 
-    both = (new_labels != NOISE_LABEL) & (old != NOISE_SEGMENT_ID)
+    both = (new_labels != NOISE_LABEL) & (old != NOISE)
     intersection = np.zeros((n_new_clusters, len(previous)))
     np.add.at(intersection, (new_labels[both], [index_of[v] for v in old[both].tolist()]), 1.0)
     new_sizes = np.bincount(new_labels[new_labels != NOISE_LABEL], minlength=n_new_clusters)

@@ -25,15 +25,11 @@ from sklearn.metrics import (
     silhouette_score,
 )
 
+from custseg.sampling import subsample_indices
+
+# A density algorithm's label for points in no cluster (scikit-learn's convention). The model
+# maps it to segment id custseg.segment_ids.NOISE.
 NOISE_LABEL = -1
-
-
-def subsample_indices(n: int, size: int, random_state: int) -> np.ndarray:
-    """Sorted indices of a uniform sub-sample without replacement (all of them if n <= size)."""
-    if n <= size:
-        return np.arange(n)
-    rng = np.random.default_rng(random_state)
-    return np.sort(rng.choice(n, size=size, replace=False))
 
 
 def _clustered(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -45,15 +45,15 @@ from scipy.linalg import cholesky, solve_triangular
 from scipy.special import logsumexp
 from sklearn.neighbors import KDTree
 
+from custseg.clustering.metrics import NOISE_LABEL
 from custseg.clustering.preprocess import Preprocessor
+from custseg.segment_ids import NOISE
 
 ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "agglomerative", "dbscan", "hdbscan")
 CENTROID_ALGORITHMS: tuple[str, ...] = ("kmeans", "agglomerative")
 DENSITY_ALGORITHMS: tuple[str, ...] = ("dbscan", "hdbscan")
 K_ALGORITHMS: tuple[str, ...] = ("kmeans", "gmm", "agglomerative")
 SINGLE_SEGMENT = "single_segment"
-NOISE_LABEL = -1
-NOISE_SEGMENT_ID = -1
 FORMAT_VERSION = 1
 _CHUNK_ROWS = 65_536
 
@@ -312,7 +312,7 @@ class FittedSegmentation:
         preprocessor: The fitted preprocessing.
         cluster_model: The fitted model in the preprocessed space.
         segment_ids: Cluster label -> persistent segment id (see
-            :mod:`custseg.clustering.matching`). Noise maps to :data:`NOISE_SEGMENT_ID`.
+            :mod:`custseg.clustering.matching`). Noise maps to :data:`custseg.segment_ids.NOISE`.
         metadata: JSON-able extras, e.g. the selected candidate's metrics.
     """
 
@@ -340,12 +340,12 @@ class FittedSegmentation:
         return self.cluster_model.assign(self.preprocessor.transform(batch))
 
     def segment_ids_for(self, labels: np.ndarray) -> np.ndarray:
-        """Map cluster labels to segment ids (noise -> :data:`NOISE_SEGMENT_ID`)."""
+        """Map cluster labels to segment ids (noise -> :data:`custseg.segment_ids.NOISE`)."""
         lookup = np.array(
             [self.segment_ids[i] for i in range(self.cluster_model.n_clusters)], dtype=np.int64
         )
         labels = np.asarray(labels, dtype=np.int64)
-        return np.where(labels >= 0, lookup[np.maximum(labels, 0)], NOISE_SEGMENT_ID)
+        return np.where(labels >= 0, lookup[np.maximum(labels, 0)], NOISE)
 
     def assign_frame(self, batch: pd.DataFrame, key_column: str | None = None) -> pd.DataFrame:
         """Assign a batch and return one row per input row.

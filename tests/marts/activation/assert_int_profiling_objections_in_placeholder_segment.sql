@@ -1,7 +1,9 @@
 {#-
-    Every customer who objected to profiling is in segment -2 and nobody else is (docs block
-    `profiling_objection_segment`).
+    Every customer who objected to profiling is in the placeholder segment and nobody else is
+    (docs block `profiling_objection_segment`).
 -#}
+
+{%- set segment_ids = special_segment_ids() %}
 
 with
 
@@ -20,4 +22,6 @@ select
 from customer_segments
 left join objections
     on customer_segments.customer_id = objections.customer_id
-where (objections.customer_id is not null) <> (customer_segments.segment_id = -2)
+where
+    (objections.customer_id is not null)
+    <> (customer_segments.segment_id = {{ segment_ids.profiling_objection }})

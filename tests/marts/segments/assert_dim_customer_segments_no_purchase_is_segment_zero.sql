@@ -14,4 +14,4 @@ select
     has_ordered,
     is_profiling_objection
 from customer_segments
-where (segment_id = 0) <> (not has_ordered and not is_profiling_objection)
+where (segment_id = {{ special_segment_ids().no_purchase }}) <> (not has_ordered and not is_profiling_objection)

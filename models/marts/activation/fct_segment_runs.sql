@@ -2,11 +2,9 @@
     The runs of fct_segment_history up to this build's as-of date, one row per run
     (as-of date, model version; docs block `segment_history`), numbered in order of as-of
     date, then model version, with the previous and next run. fct_segment_migrations and
-    rpt_segment_drift both compare consecutive runs through this one ordering. A table:
-    small, and read by both.
+    rpt_segment_drift both compare consecutive runs through this one ordering. A mart of
+    its own (the runs as analysts see them), built from the fct_segment_history mart.
 -#}
-
-{{ config(materialized='table') }}
 
 with
 

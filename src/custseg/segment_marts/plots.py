@@ -1,5 +1,8 @@
 """Segmentation charts as PNG files (matplotlib Agg canvas; pyplot and its global state unused).
 
+:func:`render_segment_plots` draws the chart set of model ``rpt_segment_plots``
+(:data:`PLOT_TITLES`) into one folder, each file written atomically (:mod:`custseg.files`).
+
 Every function draws on its own :class:`~matplotlib.figure.Figure` with a fixed size and
 :data:`DPI`, writes one PNG to ``path`` (creating missing parent folders) and returns the path.
 Samples are bounded and drawn with a fixed random state, PNG metadata carries no software
@@ -16,8 +19,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -32,17 +37,173 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_samples
 from threadpoolctl import threadpool_limits
 
-from custseg.clustering.model import NOISE_SEGMENT_ID
+from custseg.files import write_atomically
+from custseg.sampling import subsample_indices
+from custseg.segment_ids import NO_PURCHASE, NOISE
+from custseg.segment_marts.naming import NOISE_NAME
 
 DPI = 110
 NOISE_COLOR = "#9e9e9e"
-NOISE_NAME = "Outliers"
 _ALGORITHM_ORDER = ("kmeans", "gmm", "agglomerative", "dbscan", "hdbscan")
 _ALGORITHM_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 _DENSITY = {"dbscan", "hdbscan"}
 
 Names = Mapping[int, str] | pd.Series | None
 PathLike = str | Path
+
+
+PLOT_COLUMNS: tuple[str, ...] = (
+    "plot_name",
+    "file_name",
+    "title",
+    "rows_used",
+    "bytes",
+    "sha256",
+)
+"""Columns of :func:`render_segment_plots` (model ``rpt_segment_plots``)."""
+
+PLOT_TITLES: dict[str, str] = {
+    "segment_sizes": "Customers and revenue per segment",
+    "profile_heatmap": "What sets each segment apart (z-scores)",
+    "k_selection": "Choosing the number of segments",
+    "silhouette": "Silhouette per segment",
+    "embedding_pca": "Segments on the first two principal components",
+    "embedding_tsne": "Segments in a t-SNE map",
+    "dendrogram": "Ward dendrogram",
+}
+"""Every plot the marts draw, in the order the docs show them (file ``<name>.png``)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The chart set of the docs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlotInputs:
+    """Everything :func:`render_segment_plots` draws from.
+
+    Attributes:
+        segments: ``dim_segments`` (``segment_id``, ``segment_name``, ``customer_count``,
+            ``total_revenue``).
+        profiles: Long profiles (``segment_id``, ``feature``, ``z_score``).
+        selection: Candidate table (``rpt_segment_model_selection``); may be empty.
+        x_model: Preprocessed (model-space) features of a bounded sample of clustered
+            customers; ``None`` skips the sample plots.
+        labels: Segment id (after merges) per row of ``x_model``.
+        include_dendrogram: Draw a dendrogram (agglomerative was among the candidates).
+        n_clusters: The selected number of clusters (the dendrogram's cut).
+    """
+
+    segments: pd.DataFrame
+    profiles: pd.DataFrame
+    selection: pd.DataFrame
+    x_model: np.ndarray | None
+    labels: np.ndarray | None
+    include_dendrogram: bool = False
+    n_clusters: int | None = None
+
+
+def render_segment_plots(
+    out_dir: str | Path,
+    inputs: PlotInputs,
+    *,
+    max_rows: int,
+    random_state: int = 42,
+    log: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Draw every plot of :data:`PLOT_TITLES` that the inputs allow into ``out_dir``.
+
+    Each PNG is written atomically over ``<name>.png``; PNGs of this set that could not be
+    drawn this time (for example the dendrogram when agglomerative is no longer a candidate)
+    are removed, so the folder never shows a stale chart. Other files in the folder are left
+    alone.
+
+    Returns:
+        One row per written plot with :data:`PLOT_COLUMNS`, in :data:`PLOT_TITLES` order.
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for plot_name, (draw, rows_used) in _plot_jobs(inputs, max_rows, random_state).items():
+        target = folder / f"{plot_name}.png"
+        if draw is None:
+            target.unlink(missing_ok=True)
+            continue
+        try:
+            size, digest = write_atomically(draw, target)
+        except ValueError as error:  # e.g. a single segment has no silhouette
+            target.unlink(missing_ok=True)
+            if log is not None:
+                log(f"plot {plot_name} skipped: {error}")
+            continue
+        rows.append(
+            {
+                "plot_name": plot_name,
+                "file_name": target.name,
+                "title": PLOT_TITLES[plot_name],
+                "rows_used": int(rows_used),
+                "bytes": size,
+                "sha256": digest,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(PLOT_COLUMNS))
+    if not rows:
+        return frame.astype(object)
+    return frame.astype({"rows_used": np.int64, "bytes": np.int64})
+
+
+def _plot_jobs(
+    inputs: PlotInputs, max_rows: int, random_state: int
+) -> dict[str, tuple[Callable[[Path], Any] | None, int]]:
+    """Per plot of :data:`PLOT_TITLES`: how to draw it (None: not drawable) and its rows."""
+    names = {
+        int(s): str(n)
+        for s, n in zip(inputs.segments["segment_id"], inputs.segments["segment_name"], strict=True)
+    }
+    clustered = inputs.profiles[inputs.profiles["segment_id"] != NO_PURCHASE]
+    jobs: dict[str, tuple[Callable[[Path], Any] | None, int]] = dict.fromkeys(
+        PLOT_TITLES, (None, 0)
+    )
+    jobs["segment_sizes"] = (
+        lambda p: plot_segment_sizes(inputs.segments, p, names),
+        int(inputs.segments["customer_count"].sum()),
+    )
+    if not clustered.empty:
+        jobs["profile_heatmap"] = (
+            lambda p: plot_profile_heatmap(clustered, names, p),
+            int(clustered["segment_id"].nunique()),
+        )
+    if not inputs.selection.empty:
+        jobs["k_selection"] = (
+            lambda p: plot_k_selection(inputs.selection, p),
+            len(inputs.selection),
+        )
+    if inputs.x_model is None or inputs.labels is None or not len(inputs.labels):
+        return jobs
+    x, y = inputs.x_model, np.asarray(inputs.labels, dtype=np.int64)
+    sample_rows = min(len(y), max_rows)
+    jobs["silhouette"] = (
+        lambda p: plot_silhouette_per_cluster(
+            x, y, names, p, max_rows=max_rows, random_state=random_state
+        ),
+        sample_rows,
+    )
+    for method in ("pca", "tsne"):
+        jobs[f"embedding_{method}"] = (
+            lambda p, m=method: plot_embedding_scatter(
+                x, y, names, p, method=m, random_state=random_state, max_rows=max_rows
+            ),
+            sample_rows,
+        )
+    if inputs.include_dendrogram:
+        jobs["dendrogram"] = (
+            lambda p: plot_dendrogram(
+                x, p, max_rows=max_rows, random_state=random_state, n_clusters=inputs.n_clusters
+            ),
+            sample_rows,
+        )
+    return jobs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,9 +355,9 @@ def plot_silhouette_per_cluster(
         ValueError: Fewer than two segments among the non-noise rows.
     """
     x, y = _matrix_and_labels(x_sample, labels)
-    keep = y != NOISE_SEGMENT_ID
+    keep = y != NOISE
     x, y = x[keep], y[keep]
-    index = _subsample(len(y), max_rows, random_state)
+    index = subsample_indices(len(y), max_rows, random_state)
     x, y = x[index], y[index]
     segment_ids = sorted(int(s) for s in np.unique(y))
     if len(segment_ids) < 2:
@@ -255,7 +416,7 @@ def plot_embedding_scatter(
     if method not in ("pca", "tsne"):
         raise ValueError("method must be 'pca' or 'tsne'")
     x, y = _matrix_and_labels(x_sample, labels)
-    index = _subsample(len(y), max_rows, random_state)
+    index = subsample_indices(len(y), max_rows, random_state)
     x, y = x[index], y[index]
     if len(y) < 5:
         raise ValueError("need at least 5 rows")
@@ -288,9 +449,9 @@ def plot_embedding_scatter(
         ax.scatter(
             xy[mask, 0],
             xy[mask, 1],
-            s=8 if sid == NOISE_SEGMENT_ID else 12,
+            s=8 if sid == NOISE else 12,
             color=colors[sid],
-            alpha=0.5 if sid == NOISE_SEGMENT_ID else 0.75,
+            alpha=0.5 if sid == NOISE else 0.75,
             linewidths=0,
             label=f"{segment_label(names, sid)} (n={int(mask.sum()):,})",
         )
@@ -322,7 +483,7 @@ def plot_dendrogram(
         n_clusters: Optionally draw the cut that yields this many clusters.
     """
     x, _ = _matrix_and_labels(x_sample, None)
-    index = _subsample(len(x), max_rows, random_state)
+    index = subsample_indices(len(x), max_rows, random_state)
     x = x[index]
     if len(x) < 3:
         raise ValueError("need at least 3 rows")
@@ -364,7 +525,7 @@ def plot_profile_heatmap(
     """Segment x feature z-score heatmap (diverging colours, values annotated).
 
     Args:
-        profiles_long_df: Long profile frame (:func:`custseg.profiling.segment_feature_profiles`).
+        profiles_long_df: Long profile frame (model ``int_segment_profiles_computed``).
         names: Segment id -> name (row labels).
         path: PNG file to write.
         features: Features to show, in this order; default: the ``max_features`` with the
@@ -379,7 +540,7 @@ def plot_profile_heatmap(
         raise KeyError(f"profile columns not found: {missing}")
     profiles = profiles_long_df
     if not include_noise:
-        profiles = profiles[profiles["segment_id"] != NOISE_SEGMENT_ID]
+        profiles = profiles[profiles["segment_id"] != NOISE]
     order = list(dict.fromkeys(profiles["feature"]))
     if features is None:
         strength = profiles.groupby("feature")["z_score"].apply(lambda z: z.abs().max())
@@ -445,7 +606,7 @@ def plot_segment_sizes(
     Args:
         segments_df: One row per segment: ``segment_id``, ``count_col``, optionally
             ``revenue_col`` and ``segment_name`` (e.g.
-            :func:`custseg.profiling.segment_sizes`).
+            :func:`custseg.segment_marts.profiling.segment_sizes`).
         path: PNG file to write.
         names: Segment id -> name; default the ``segment_name`` column if present.
         count_col: Customer count column.
@@ -458,7 +619,7 @@ def plot_segment_sizes(
     frame["segment_id"] = frame["segment_id"].astype(np.int64)
     if names is None and "segment_name" in frame.columns:
         names = dict(zip(frame["segment_id"], frame["segment_name"], strict=True))
-    noise_last = np.where(frame["segment_id"] == NOISE_SEGMENT_ID, 1, 0)
+    noise_last = np.where(frame["segment_id"] == NOISE, 1, 0)
     frame = frame.assign(_noise=noise_last).sort_values(["_noise", "segment_id"], kind="mergesort")
     segment_ids = [int(s) for s in frame["segment_id"]]
     colors = segment_colors(segment_ids)
@@ -500,11 +661,11 @@ def plot_segment_sizes(
 def segment_colors(segment_ids: Sequence[int] | np.ndarray) -> dict[int, tuple[float, ...]]:
     """Fixed colour per segment: sorted non-noise ids on tab10 (tab20 above 10); noise grey."""
     ids = sorted({int(s) for s in segment_ids})
-    regular = [s for s in ids if s != NOISE_SEGMENT_ID]
+    regular = [s for s in ids if s != NOISE]
     palette = matplotlib.colormaps["tab10" if len(regular) <= 10 else "tab20"]
     colors = {s: tuple(palette(i % palette.N)) for i, s in enumerate(regular)}
-    if NOISE_SEGMENT_ID in ids:
-        colors[NOISE_SEGMENT_ID] = to_rgba(NOISE_COLOR)
+    if NOISE in ids:
+        colors[NOISE] = to_rgba(NOISE_COLOR)
     return colors
 
 
@@ -514,7 +675,7 @@ def segment_label(names: Names, segment_id: int) -> str:
         name = dict(names).get(int(segment_id))
         if name is not None and not (isinstance(name, float) and math.isnan(name)):
             return str(name)
-    return NOISE_NAME if segment_id == NOISE_SEGMENT_ID else f"Segment {segment_id}"
+    return NOISE_NAME if segment_id == NOISE else f"Segment {segment_id}"
 
 
 def _figure(size: tuple[float, float]) -> Figure:
@@ -544,15 +705,6 @@ def _matrix_and_labels(
     if y.shape != (len(x),):
         raise ValueError("labels must have one value per row of x_sample")
     return x, y
-
-
-def _subsample(n: int, max_rows: int, random_state: int) -> np.ndarray:
-    if max_rows < 2:
-        raise ValueError("max_rows must be >= 2")
-    if n <= max_rows:
-        return np.arange(n)
-    rng = np.random.default_rng(random_state)
-    return np.sort(rng.choice(n, size=max_rows, replace=False))
 
 
 def _requested_k(row: pd.Series) -> float:

@@ -1,36 +1,47 @@
 """The segment catalog of the dbt docs: Markdown rendered from ``dim_segments``.
 
-No dbt import and no database access (``scripts/render_segment_docs.py`` reads the tables and
-writes the files). How the catalog reaches the docs without changing tracked files:
+No dbt import and no database access: the Python model ``rpt_segment_catalog`` reads the
+tables and calls :func:`write_catalog`. How the catalog reaches the docs with a plain
+``dbt build`` then ``dbt docs generate``, and why it takes a tracked file:
 
-* ``dim_segments``' description ends with
-  ``{{ doc(env_var('SEGMENT_CATALOG_DOC', 'segment_catalog_pending')) }}``. The tracked docs
-  block ``segment_catalog_pending`` says the catalog appears after a build, so a fresh clone
-  parses.
-* After ``dbt build``, the script renders the docs block ``segment_catalog``
-  (:func:`docs_block` of :func:`render_catalog`) into the git-ignored file
-  ``models/marts/segments/_generated__segment_docs.md``, then runs ``dbt docs generate`` with
-  ``SEGMENT_CATALOG_DOC=segment_catalog``: dbt itself puts the catalog into the manifest, so
-  ``dbt docs serve`` shows it, with the charts served from the docs ``asset-paths``.
+* ``dim_segments``' description ends with ``{{ doc('segment_catalog') }}``. dbt resolves a
+  ``doc()`` by name when it parses the project and fails on a name no file defines; the
+  description cannot test whether a file exists, and two files of one project may not define
+  the same name. So the block has exactly one home, :data:`GENERATED_DOCS_FILE`, which is
+  tracked: a fresh clone holds a placeholder (the catalog of no segments) and parses.
+* Every build rewrites that file (``rpt_segment_catalog``, after ``dim_segments`` and
+  ``rpt_segment_plots``) with the catalog of the segments it built, so the next parse (``dbt
+  docs generate``, ``dbt docs serve``) shows the current catalog, charts served from the docs
+  ``asset-paths``. The file changes after a build like a lock file would; do not commit a
+  rendered catalog (``git checkout`` the file to get the placeholder back).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
+import yaml
+
+from custseg.files import write_bytes_if_changed
+from custseg.formatting import format_money, format_number, format_share
 
 CATALOG_DOC = "segment_catalog"
-"""Name of the generated docs block."""
-PENDING_DOC = "segment_catalog_pending"
-"""Name of the tracked placeholder docs block."""
-CATALOG_DOC_ENV = "SEGMENT_CATALOG_DOC"
-"""Environment variable that selects which of the two blocks ``dim_segments`` shows."""
+"""Name of the docs block ``dim_segments``' description shows."""
 GENERATED_DOCS_FILE = PurePosixPath("models/marts/segments/_generated__segment_docs.md")
-"""The generated docs file, relative to the project root (git-ignored)."""
+"""The docs file of the catalog, relative to the project root: tracked with the placeholder,
+rewritten by every build (the default of env ``SEGMENT_CATALOG_FILE``)."""
+FILE_NOTE = (
+    "<!-- The segment catalog of the dbt docs (docs block `segment_catalog`), rewritten by every\n"
+    "`dbt build` (model `rpt_segment_catalog`). The tracked version is the placeholder a fresh\n"
+    "clone parses with: do not commit a rendered catalog. See\n"
+    "src/custseg/segment_marts/catalog.py. -->\n"
+)
+"""Text before the docs block; dbt reads only the block."""
 CATALOG_MARKER = "## Current segments"
 """First line of the rendered catalog; tests and the script look for it."""
 
@@ -56,35 +67,6 @@ def code_span(value: Any) -> str:
     text = " ".join(str(value).split()).replace("`", "'")
     text = text.replace("{", "&#123;").replace("}", "&#125;")
     return f"`{text}`"
-
-
-def format_pct(value: Any, digits: int = 0) -> str:
-    """``0.123`` -> ``12%``; below 1% with one decimal; ``–`` for null."""
-    if _missing(value):
-        return "–"
-    number = 100 * float(value)
-    if 0 < abs(number) < 1:
-        return f"{number:.1f}%"
-    return f"{number:.{digits}f}%"
-
-
-def format_money(value: Any, symbol: str = "€") -> str:
-    """``€1,234``, ``€12.50``, ``€1.2M``; ``–`` for null."""
-    if _missing(value):
-        return "–"
-    number = float(value)
-    if abs(number) >= 1e6:
-        return f"{symbol}{number / 1e6:,.1f}M"
-    if abs(number) >= 100:
-        return f"{symbol}{number:,.0f}"
-    return f"{symbol}{number:,.2f}"
-
-
-def format_number(value: Any, decimals: int = 0) -> str:
-    """``1,234`` / ``3.95``; ``–`` for null."""
-    if _missing(value):
-        return "–"
-    return f"{float(value):,.{decimals}f}"
 
 
 def docs_link(file_path: str, asset_paths: Sequence[str]) -> str | None:
@@ -134,7 +116,7 @@ def render_catalog(
             f"Segment model version {_int_text(first.get('model_version'))}, as-of date "
             f"{_date_text(first.get('as_of_date'))}: {len(frame)} segments, "
             f"{format_number(frame['customer_count'].sum())} customers. Rendered from "
-            "`dim_segments` after the build (`scripts/render_segment_docs.py`); the figures "
+            "`dim_segments` by the build (model `rpt_segment_catalog`); the figures "
             "are defined in the column descriptions below."
         ),
         "",
@@ -145,9 +127,9 @@ def render_catalog(
     for row in frame.itertuples(index=False):
         lines.append(
             f"| **{escape_markdown(row.segment_name)}** ({_int_text(row.segment_id)}) "
-            f"| {format_number(row.customer_count)} | {format_pct(row.customer_share)} "
-            f"| {format_pct(row.revenue_share)} | {format_money(row.avg_order_value, currency)} "
-            f"| {format_pct(row.churn_rate)} | {escape_markdown(row.recommended_action)} |"
+            f"| {format_number(row.customer_count)} | {format_share(row.customer_share)} "
+            f"| {format_share(row.revenue_share)} | {format_money(row.avg_order_value, currency)} "
+            f"| {format_share(row.churn_rate)} | {escape_markdown(row.recommended_action)} |"
         )
     for row in frame.itertuples(index=False):
         lines.extend(["", *_segment_section(row._asdict(), currency)])
@@ -166,12 +148,61 @@ def docs_block(name: str, body: str) -> str:
     return f"{{% docs {name} %}}\n{body.rstrip()}\n{{% enddocs %}}\n"
 
 
+def docs_file_text(markdown: str) -> str:
+    """The whole docs file: a note for whoever opens it, then the ``segment_catalog`` block."""
+    return f"{FILE_NOTE}\n{docs_block(CATALOG_DOC, markdown)}"
+
+
+def project_asset_paths(project_file: Path) -> list[str]:
+    """The ``asset-paths`` of a ``dbt_project.yml``: the folders the docs site serves."""
+    project = yaml.safe_load(Path(project_file).read_text(encoding="utf-8")) or {}
+    return [str(path) for path in project.get("asset-paths") or []]
+
+
+def write_catalog(
+    segments: pd.DataFrame,
+    plots: pd.DataFrame,
+    docs_file: Path,
+    *,
+    asset_paths: Sequence[str],
+    currency: str,
+) -> pd.DataFrame:
+    """Render the catalog into ``docs_file`` (and ``catalog.md`` beside the charts).
+
+    Args:
+        segments: ``dim_segments``.
+        plots: ``rpt_segment_plots``; its ``file_path`` folder also gets ``catalog.md``, the
+            same Markdown for reading outside the docs site.
+        docs_file: Where the docs block goes (:data:`GENERATED_DOCS_FILE` in a project).
+        asset_paths: The project's ``asset-paths`` (:func:`project_asset_paths`).
+        currency: Currency symbol of money amounts.
+
+    Returns:
+        One row: the docs file written, its SHA-256, the segments and charts it shows and
+        the Markdown.
+    """
+    markdown = render_catalog(segments, plots, asset_paths=asset_paths, currency=currency)
+    text = docs_file_text(markdown)
+    write_text(Path(docs_file), text)
+    if not plots.empty:
+        write_text(Path(str(plots["file_path"].iloc[0])).parent / "catalog.md", markdown)
+    return pd.DataFrame(
+        {
+            "file_path": [Path(docs_file).as_posix()],
+            "sha256": [hashlib.sha256(text.encode("utf-8")).hexdigest()],
+            "segment_count": [len(segments)],
+            "chart_count": [len(chart_links(plots, asset_paths))],
+            "catalog_markdown": [markdown],
+        }
+    )
+
+
 def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:
     name = escape_markdown(row.get("segment_name"))
     facts = [
         f"segment id {_int_text(row.get('segment_id'))}",
         f"{format_number(row.get('customer_count'))} customers "
-        f"({format_pct(row.get('customer_share'), 1)})",
+        f"({format_share(row.get('customer_share'), 1)})",
     ]
     if not _missing(row.get("owner")):
         facts.append(f"owner: {escape_markdown(row.get('owner'))}")
@@ -182,13 +213,13 @@ def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:
         lines.extend([f"> **Stale:** {escape_markdown(row.get('stale_reason'))}.", ""])
     lines.extend([escape_markdown(row.get("segment_description")), ""])
     channels = ", ".join(
-        f"{channel} {format_pct(row.get(f'share_orders_{channel}'))}"
+        f"{channel} {format_share(row.get(f'share_orders_{channel}'))}"
         for channel in ("web", "app", "store", "marketplace", "other")
         if not _missing(row.get(f"share_orders_{channel}"))
     )
     category = escape_markdown(row.get("top_product_category"))
     if category:
-        category += f" ({format_pct(row.get('top_product_category_share'))} of the customers)"
+        category += f" ({format_share(row.get('top_product_category_share'))} of the customers)"
     bullets = [
         (
             "Recommended action",
@@ -197,27 +228,28 @@ def _segment_section(row: Mapping[str, Any], currency: str) -> list[str]:
         (
             "Value",
             f"revenue {format_money(row.get('total_revenue'), currency)} "
-            f"({format_pct(row.get('revenue_share'))} of all revenue), "
+            f"({format_share(row.get('revenue_share'))} of all revenue), "
             f"{format_money(row.get('avg_order_value'), currency)} per order, predicted CLV "
             f"mean {format_money(row.get('mean_predicted_clv'), currency)} / median "
             f"{format_money(row.get('median_predicted_clv'), currency)}",
         ),
         (
             "Risk",
-            f"churn rate {format_pct(row.get('churn_rate'))}, mean churn probability "
-            f"{format_pct(row.get('mean_churn_probability'))}",
+            f"churn rate {format_share(row.get('churn_rate'))}, mean churn probability "
+            f"{format_share(row.get('mean_churn_probability'))}",
         ),
         (
             "Engagement",
-            f"session-to-purchase conversion {format_pct(row.get('session_conversion_rate'), 1)}; "
+            "session-to-purchase conversion "
+            f"{format_share(row.get('session_conversion_rate'), 1)}; "
             f"campaign open / click / conversion "
-            f"{format_pct(row.get('campaign_opened_rate'))} / "
-            f"{format_pct(row.get('campaign_clicked_rate'))} / "
-            f"{format_pct(row.get('campaign_converted_rate'))}",
+            f"{format_share(row.get('campaign_opened_rate'))} / "
+            f"{format_share(row.get('campaign_clicked_rate'))} / "
+            f"{format_share(row.get('campaign_converted_rate'))}",
         ),
         (
             "Behaviour",
-            f"discount share of revenue {format_pct(row.get('discount_share_of_revenue'))}; "
+            f"discount share of revenue {format_share(row.get('discount_share_of_revenue'))}; "
             f"orders by channel: {channels or '–'}; top product category: {category or '–'}; "
             f"{format_number(row.get('tickets_per_customer'), 2)} support tickets per customer, "
             f"satisfaction {format_number(row.get('avg_satisfaction_score'), 2)} of 5",
@@ -247,8 +279,8 @@ def _rule_text(row: Mapping[str, Any]) -> str:
     precision = row.get("rule_precision")
     if not _missing(coverage):
         text += (
-            f" covers {format_pct(coverage)} of the segment's customers, "
-            f"{format_pct(precision)} of the customers it matches are in the segment"
+            f" covers {format_share(coverage)} of the segment's customers, "
+            f"{format_share(precision)} of the customers it matches are in the segment"
         )
         if not _missing(row.get("rule_sample_rows")):
             text += f" (decision tree on {format_number(row.get('rule_sample_rows'))} customers)"
@@ -296,11 +328,9 @@ def _date_text(value: Any) -> str:
 
 
 def write_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` unless it already holds exactly that; True when written."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-    return True
+    """Write the catalog ``text`` (UTF-8) unless ``path`` already holds exactly that.
+
+    Returns True when written; an unchanged file keeps its modification time, so dbt's
+    partial parsing does not see a change.
+    """
+    return write_bytes_if_changed(path, text.encode("utf-8"))
