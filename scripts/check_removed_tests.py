@@ -232,7 +232,8 @@ def break_model(model_path: Path, test: RemovedTest, is_text: bool) -> str:
 
 
 def failed_nodes(work: Path) -> list[str]:
-    """Nodes that errored or failed in the last build, in the order they finished."""
+    """Nodes that errored or failed in the last build, in the order they finished (long
+    generated test names cut at 80 characters)."""
     results_path = work / "target" / "run_results.json"
     if not results_path.exists():
         return []
@@ -339,7 +340,10 @@ def main() -> None:
                     test.column or "(model)",
                     how,
                     "yes" if result.returncode != 0 else "no",
-                    (failed[0] + (f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""))
+                    (
+                        (failed[0] if len(failed[0]) <= 80 else failed[0][:79] + "…")
+                        + (f" (+{len(failed) - 1} more)" if len(failed) > 1 else "")
+                    )
                     if failed
                     else "-",
                 )
