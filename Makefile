@@ -21,6 +21,9 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -c requirements-lock.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	@# Every build rewrites the tracked placeholder of the segment catalog (README "Docs"):
+	@# keep that local rewrite out of `git status` and `git add` in this clone.
+	-git update-index --skip-worktree models/marts/segments/_generated__segment_docs.md 2>/dev/null
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies

@@ -16,7 +16,7 @@ Usage (the environment decides the warehouse, raw data and export folder, as for
 
     python scripts/backfill.py --months 6
     python scripts/backfill.py --months 3 --end-date 2026-10-01 --vars '{refit: true}'
-    python scripts/backfill.py --months 6 -- --exclude rpt_segment_plots
+    python scripts/backfill.py --months 6 -- --exclude rpt_segment_plots+
 
 Arguments after `--` are passed to every `dbt build`.
 """

@@ -13,12 +13,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
 import yaml
 
+from custseg.clustering.model import ALGORITHMS
+from custseg.clustering.selection import SelectionConfig
 from custseg.segment_marts import catalog as segment_catalog
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,3 +169,17 @@ def dirty_world(tmp_path_factory: pytest.TempPathFactory) -> World:
 def project_vars() -> dict:
     """The vars of `dbt_project.yml`, the one place their defaults live."""
     return yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+def selection_config(**overrides: Any) -> SelectionConfig:
+    """A candidate-search config with the project's defaults (`dbt_project.yml`) for the
+    fields a var sets, every algorithm unless ``algorithms`` is given, and ``overrides``."""
+    defaults = project_vars()
+    fields = {
+        "algorithms": ALGORITHMS,
+        "k_values": tuple(range(defaults["segment_k_min"], defaults["segment_k_max"] + 1)),
+        "min_segment_share": defaults["segment_min_share"],
+        "max_segment_share": defaults["segment_max_share"],
+        "agglomerative_sample_size": defaults["segment_ward_sample_size"],
+    }
+    return SelectionConfig(**(fields | overrides))

@@ -46,7 +46,7 @@ FAST_BUILD = [
     "test",
     "unit_test",
     "--exclude",
-    "rpt_segment_plots",
+    "rpt_segment_plots+",  # the charts and the catalog drawn from them
     "rpt_mart_exports",
 ]
 ACTIVATION_SELECTION = [

@@ -11,13 +11,13 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
+from conftest import selection_config
 from custseg.clustering import (
     SINGLE_SEGMENT,
     FittedSegmentation,
     NoEligibleCandidateError,
     PreprocessConfig,
     SegmentationFit,
-    SelectionConfig,
     fit_segmentation,
     fit_single_segment,
     match_by_overlap,
@@ -67,7 +67,7 @@ def planted() -> tuple[pd.DataFrame, np.ndarray]:
 @pytest.fixture(scope="module")
 def first_fit(planted: tuple[pd.DataFrame, np.ndarray]) -> tuple[SegmentationFit, list[str]]:
     messages: list[str] = []
-    fit = fit_segmentation(planted[0], PREPROCESS, SelectionConfig(), progress=messages.append)
+    fit = fit_segmentation(planted[0], PREPROCESS, selection_config(), progress=messages.append)
     return fit, messages
 
 
@@ -143,7 +143,7 @@ def test_determinism_same_input_same_output(
     planted: tuple[pd.DataFrame, np.ndarray], first_fit: tuple[SegmentationFit, list[str]]
 ) -> None:
     fit, _ = first_fit
-    again = fit_segmentation(planted[0], PREPROCESS, SelectionConfig())
+    again = fit_segmentation(planted[0], PREPROCESS, selection_config())
     assert np.array_equal(again.selection.labels, fit.selection.labels)
     drop = ["elapsed_seconds"]
     pd.testing.assert_frame_equal(
@@ -160,7 +160,7 @@ def test_refit_with_five_percent_new_points_keeps_segment_ids(
     planted: tuple[pd.DataFrame, np.ndarray],
 ) -> None:
     frame, truth = planted
-    config = SelectionConfig(algorithms=("kmeans", "gmm"))
+    config = selection_config(algorithms=("kmeans", "gmm"))
     old = fit_segmentation(frame, PREPROCESS, config).segmentation
     old_ids = old.segment_ids_for(old.assign(frame).labels)
 
@@ -191,7 +191,7 @@ def test_refit_with_five_percent_new_points_keeps_segment_ids(
 
 def test_guard_marks_small_segment_ineligible() -> None:
     x, _ = make_blobs([600, 600, 20], n_features=2, cluster_std=0.4, random_state=3)
-    config = SelectionConfig(algorithms=("kmeans",), k_values=(2, 3), stability_resamples=1)
+    config = selection_config(algorithms=("kmeans",), k_values=(2, 3), stability_resamples=1)
     result = select_segmentation(x, config)
     by_k = {r.n_clusters: r for r in result.records}
     assert not by_k[3].is_eligible
@@ -203,11 +203,11 @@ def test_guard_marks_small_segment_ineligible() -> None:
 def test_pinning_selects_the_pinned_candidate() -> None:
     x, _ = make_blobs(600, centers=6.0 * np.eye(4), cluster_std=1.0, random_state=8)
     base = {"k_values": (2, 3, 4, 5), "stability_resamples": 1, "gap_references": 2}
-    free = select_segmentation(x, SelectionConfig(algorithms=("kmeans", "gmm"), **base))
+    free = select_segmentation(x, selection_config(algorithms=("kmeans", "gmm"), **base))
     assert free.selected.n_clusters == 4
     pinned = select_segmentation(
         x,
-        SelectionConfig(
+        selection_config(
             algorithms=("kmeans", "gmm"), pinned_algorithm="gmm", pinned_n_clusters=3, **base
         ),
     )
@@ -215,7 +215,7 @@ def test_pinning_selects_the_pinned_candidate() -> None:
     assert pinned.note is None
     # a pinned k outside k_values is added to the grid
     only_k = select_segmentation(
-        x, SelectionConfig(algorithms=("kmeans",), pinned_n_clusters=7, **base)
+        x, selection_config(algorithms=("kmeans",), pinned_n_clusters=7, **base)
     )
     assert only_k.selected.n_clusters == 7
     assert [r.n_clusters for r in only_k.records] == [2, 3, 4, 5, 7]
@@ -224,11 +224,11 @@ def test_pinning_selects_the_pinned_candidate() -> None:
 def test_pinned_ineligible_candidate_is_selected_with_a_note_and_unpinned_raises() -> None:
     x, _ = make_blobs([600, 600, 20], n_features=2, cluster_std=0.4, random_state=3)
     base = {"algorithms": ("kmeans",), "k_values": (3,), "stability_resamples": 1}
-    pinned = select_segmentation(x, SelectionConfig(pinned_n_clusters=3, **base))
+    pinned = select_segmentation(x, selection_config(pinned_n_clusters=3, **base))
     assert pinned.selected.n_clusters == 3 and not pinned.selected.is_eligible
     assert pinned.note is not None and "smallest segment share" in pinned.note
     with pytest.raises(NoEligibleCandidateError) as error:
-        select_segmentation(x, SelectionConfig(**base))
+        select_segmentation(x, selection_config(**base))
     assert len(error.value.records) == 1
 
 
@@ -236,11 +236,11 @@ def test_pinned_ineligible_candidate_is_selected_with_a_note_and_unpinned_raises
 
 
 def test_minimum_fit_rows() -> None:
-    assert minimum_fit_rows() == 10
-    assert minimum_fit_rows(SelectionConfig(k_values=(6, 7))) == 12
-    assert minimum_fit_rows(SelectionConfig(k_values=(2, 3), pinned_n_clusters=8)) == 16
+    assert minimum_fit_rows(selection_config()) == 10
+    assert minimum_fit_rows(selection_config(k_values=(6, 7))) == 12
+    assert minimum_fit_rows(selection_config(k_values=(2, 3), pinned_n_clusters=8)) == 16
     with pytest.raises(ValueError, match="at least 10 rows"):
-        select_segmentation(np.zeros((9, 2)))
+        select_segmentation(np.zeros((9, 2)), selection_config())
 
 
 @pytest.mark.parametrize("n_rows", [0, 1, 3])
@@ -286,4 +286,4 @@ def test_single_segment_centroid_is_the_sample_mean() -> None:
 
 def test_single_segment_is_not_a_candidate_algorithm() -> None:
     with pytest.raises(ValueError, match="subset"):
-        SelectionConfig(algorithms=("kmeans", SINGLE_SEGMENT))
+        selection_config(algorithms=("kmeans", SINGLE_SEGMENT))

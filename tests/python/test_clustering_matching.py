@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import selection_config
 from custseg.clustering import PreprocessConfig, SelectionConfig, fit_segmentation
 from custseg.clustering.matching import cluster_means, match_by_centroids, match_by_overlap
 from custseg.segments.stable_ids import (
@@ -103,7 +104,7 @@ def _personas(n_per_group: int = 150, seed: int = 4) -> pd.DataFrame:
 
 
 def _small_search(k: int) -> SelectionConfig:
-    return SelectionConfig(
+    return selection_config(
         algorithms=("kmeans",),
         k_values=(k,),
         gap_references=2,

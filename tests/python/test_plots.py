@@ -122,7 +122,7 @@ def test_plot_embedding_scatter(tmp_path: Path, sample: tuple, method: str) -> N
 def test_plot_embedding_scatter_rejects_unknown_method(tmp_path: Path, sample: tuple) -> None:
     x, labels = sample
     with pytest.raises(ValueError, match="method"):
-        plot_embedding_scatter(x, labels, NAMES, tmp_path / "x.png", method="umap")
+        plot_embedding_scatter(x, labels, NAMES, tmp_path / "x.png", method="umap", max_rows=len(x))
 
 
 def test_plot_dendrogram(tmp_path: Path, sample: tuple) -> None:

@@ -42,7 +42,7 @@ def _separable(n: int = 6_000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]
 
 def test_rules_recover_planted_thresholds_exactly_on_integer_features() -> None:
     frame, labels = _separable()
-    rules = describe_rules(frame, labels, None, 7)
+    rules = describe_rules(frame, labels, None, 7, max_rows=len(frame))
     assert rules.text == "days_since_last_order < 40 and order_count >= 8"
     assert _RULE.match(rules.text)
     assert rules.coverage == pytest.approx(1.0)
@@ -86,7 +86,9 @@ def test_rules_mention_missing_values_when_the_tree_routes_them_to_the_segment()
     days = rng.integers(0, 200, n).astype(float)
     days[rng.random(n) < 0.2] = np.nan  # e.g. no web session at all
     labels = np.where(np.isnan(days) | (days < 30), 2, 1)
-    rules = describe_rules(pd.DataFrame({"days_since_last_session": days}), labels, None, 2)
+    rules = describe_rules(
+        pd.DataFrame({"days_since_last_session": days}), labels, None, 2, max_rows=n
+    )
     assert rules.text == "(days_since_last_session < 30 or days_since_last_session is missing)"
     assert rules.coverage == pytest.approx(1.0) and rules.precision == pytest.approx(1.0)
 
@@ -94,14 +96,14 @@ def test_rules_mention_missing_values_when_the_tree_routes_them_to_the_segment()
 def test_describe_segments_is_one_row_per_segment_and_deterministic() -> None:
     frame, labels = _separable(3_000, seed=2)
     labels[:20] = -1
-    table = describe_segments(frame, labels)
+    table = describe_segments(frame, labels, max_rows=len(frame))
     assert table["segment_id"].tolist() == [1, 2, 3, 7]
     assert table.loc[table["segment_id"] == 7, "rule_text"].item() == (
         "days_since_last_order < 40 and order_count >= 8"
     )
-    pd.testing.assert_frame_equal(table, describe_segments(frame, labels))
+    pd.testing.assert_frame_equal(table, describe_segments(frame, labels, max_rows=len(frame)))
     with pytest.raises(ValueError, match="no rows"):
-        describe_rules(frame, labels, None, 99)
+        describe_rules(frame, labels, None, 99, max_rows=len(frame))
 
 
 def test_threshold_rounding_and_kinds() -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from conftest import project_vars
+from conftest import project_vars, selection_config
 from custseg import dbt_io
 from custseg.clustering import (
     FittedSegmentation,
@@ -82,7 +82,7 @@ SETTINGS = selection(algorithms=("kmeans",), k_min=2, k_max=4)
 
 def small_config(settings: SelectionSettings = SETTINGS) -> SelectionConfig:
     config = settings.selection_config()
-    return SelectionConfig(
+    return selection_config(
         **{
             **config.to_dict(),
             "gap_references": 2,

@@ -11,4 +11,5 @@ customers as (
     select * from {{ ref('int_customers_joined') }}
 )
 
-select * from customers
+-- every column of int_customers_joined, by design: the mart is that table, published
+select * from customers  -- noqa: AM04

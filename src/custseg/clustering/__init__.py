@@ -2,7 +2,7 @@
 
 No I/O and no dbt imports; the dbt Python model calls these functions. Typical use::
 
-    fit = fit_segmentation(sample_df, PreprocessConfig(features=...), SelectionConfig())
+    fit = fit_segmentation(sample_df, PreprocessConfig(features=...), SelectionConfig(...))
     model = fit.segmentation                       # FittedSegmentation
     stored = model.to_dict()                       # JSON-able, for the model-versions table
     for batch in batches:                          # e.g. 100,000 rows each

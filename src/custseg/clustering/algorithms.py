@@ -79,7 +79,7 @@ class WardTree:
     linkage: np.ndarray
 
 
-def ward_tree(x: np.ndarray, *, sample_size: int = 10_000, random_state: int = 0) -> WardTree:
+def ward_tree(x: np.ndarray, *, sample_size: int, random_state: int = 0) -> WardTree:
     """Ward linkage on a deterministic sub-sample of at most ``sample_size`` rows.
 
     Memory is O(sample_size^2) (scipy stores the condensed distance matrix), time about

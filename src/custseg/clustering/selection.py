@@ -131,14 +131,21 @@ HIGHER_IS_BETTER: dict[str, bool] = {
 
 @dataclass(frozen=True)
 class SelectionConfig:
-    """Candidate grid, guards, score weights and the sample-size bounds of the metrics."""
+    """Candidate grid, guards, score weights and the sample-size bounds of the metrics.
 
-    algorithms: tuple[str, ...] = ALGORITHMS
-    k_values: tuple[int, ...] = tuple(range(2, 13))
+    The fields a dbt var sets (algorithms, k range, share guards, ward sample) have no
+    default here: their one default is in ``dbt_project.yml``
+    (:meth:`custseg.segments.settings.SelectionSettings.selection_config`). The other
+    fields are tuning constants of the search, documented in the module docstring.
+    """
+
+    algorithms: tuple[str, ...]
+    k_values: tuple[int, ...]
+    min_segment_share: float
+    max_segment_share: float
+    agglomerative_sample_size: int
     pinned_algorithm: str | None = None
     pinned_n_clusters: int | None = None
-    min_segment_share: float = 0.02
-    max_segment_share: float = 0.60
     max_noise_share: float = 0.25
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     elbow_bonus: float = 0.05
@@ -147,7 +154,6 @@ class SelectionConfig:
     kmeans_n_init: int = 3
     gmm_reg_covar: float = 1e-6
     gmm_n_init: int = 1
-    agglomerative_sample_size: int = 10_000
     density_sample_size: int = 20_000
     max_core_points: int = 20_000
     dbscan_min_samples: tuple[int, ...] = (10,)
@@ -322,13 +328,13 @@ _Fitter = Callable[[np.ndarray, object], ClusterModel]
 
 
 def select_segmentation(
-    x: np.ndarray, config: SelectionConfig | None = None, *, progress: Progress | None = None
+    x: np.ndarray, config: SelectionConfig, *, progress: Progress | None = None
 ) -> SelectionResult:
     """Fit, score and select among all candidates on one preprocessed sample.
 
     Args:
         x: ``(n, d)`` preprocessed sample (rows sorted by key by the caller).
-        config: Candidate grid, guards and weights; defaults to :class:`SelectionConfig`.
+        config: Candidate grid, guards and weights.
         progress: Called with a one-line message per candidate (algorithm, k, elapsed time).
 
     Returns:
@@ -338,7 +344,6 @@ def select_segmentation(
         NoEligibleCandidateError: Nothing pinned and no candidate passed the guards.
         ValueError: Bad input, or no candidate matches the pins.
     """
-    config = config or SelectionConfig()
     if config.max_threads is None:
         return _select(x, config, progress)
     with threadpool_limits(limits=config.max_threads):
@@ -657,7 +662,7 @@ class SegmentationFit:
 def fit_segmentation(
     sample: pd.DataFrame,
     preprocess_config: PreprocessConfig,
-    selection_config: SelectionConfig | None = None,
+    selection_config: SelectionConfig,
     *,
     segment_ids: Mapping[int, int] | None = None,
     progress: Progress | None = None,
@@ -700,13 +705,12 @@ def fit_segmentation(
     return SegmentationFit(segmentation, selection, (int(x.shape[0]), int(x.shape[1])))
 
 
-def minimum_fit_rows(config: SelectionConfig | None = None) -> int:
+def minimum_fit_rows(config: SelectionConfig) -> int:
     """Fewest sample rows the candidate search accepts for ``config``.
 
     :data:`MIN_SEARCH_ROWS`, and at least two rows per cluster of the smallest k that can be
     selected (the pinned k, else the smallest of ``k_values``).
     """
-    config = config or SelectionConfig()
     smallest_k = config.pinned_n_clusters or min(config.k_values, default=2)
     return max(MIN_SEARCH_ROWS, 2 * int(smallest_k))
 

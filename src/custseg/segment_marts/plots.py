@@ -398,7 +398,7 @@ def plot_embedding_scatter(
     method: str = "pca",
     random_state: int = 42,
     *,
-    max_rows: int = 2_000,
+    max_rows: int,
     perplexity: float = 30.0,
 ) -> Path:
     """2-D PCA or t-SNE embedding of a bounded sample, coloured by segment.
@@ -466,7 +466,7 @@ def plot_embedding_scatter(
 def plot_dendrogram(
     x_sample: np.ndarray | pd.DataFrame,
     path: PathLike,
-    max_rows: int = 2_000,
+    max_rows: int,
     *,
     random_state: int = 42,
     truncate_p: int = 30,

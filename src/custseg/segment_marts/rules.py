@@ -188,7 +188,7 @@ def describe_rules(
     max_depth: int = 2,
     min_samples_leaf: int | None = None,
     *,
-    max_rows: int = 20_000,
+    max_rows: int,
     random_state: int = 42,
     feature_kinds: Mapping[str, str] | None = None,
 ) -> SegmentRules:
@@ -242,7 +242,7 @@ def describe_segments(
     segment_ids: Iterable[int] | None = None,
     max_depth: int = 2,
     min_samples_leaf: int | None = None,
-    max_rows: int = 20_000,
+    max_rows: int,
     random_state: int = 42,
     feature_kinds: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
