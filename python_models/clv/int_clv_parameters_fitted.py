@@ -1,9 +1,11 @@
-"""Fit the CLV models on `int_clv_inputs`: one row per model component with its parameters.
+"""Fit the CLV models on the inputs of `int_clv_inputs`: one row per model component.
 
 The purchase model (var `clv_model`) is fitted on the distinct (frequency, recency, T)
-triples weighted by their counts, the Gamma-Gamma spend model on the repeat buyers with
-positive spend. A fit that does not converge is written with `converged = false` and null
-parameters, and the reason is logged.
+triples weighted by their customer counts (`int_clv_purchase_histories_counted`), the
+Gamma-Gamma spend model on the distinct (frequency, spend) pairs of the repeat buyers with
+positive spend (`int_clv_repeat_spend_counted`); both are aggregated in SQL. A fit that
+does not converge is written with `converged = false` and null parameters, and the reason
+is logged.
 """
 
 import pandas as pd
@@ -16,24 +18,34 @@ def model(dbt, session):
     purchase_model = dbt.config.get("clv_model")
     purchase_model = project_vars.required("clv_model", purchase_model)
     as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    inputs = read_relation(dbt.ref("int_clv_inputs")).sort_values("customer_id")
-
-    triples = clv.aggregate_rows(inputs, ["frequency", "recency", "t"])
+    # distinct (frequency, recency, T) triples and (frequency, spend) pairs with their
+    # customer counts, aggregated in SQL: the weighted likelihood equals the one over every
+    # customer, and no row per customer reaches Python
+    triples = read_relation(
+        dbt.ref("int_clv_purchase_histories_counted"), order_by="frequency, recency, t"
+    )
     log_progress(
-        f"int_clv_parameters_fitted: fitting {purchase_model} on {len(inputs):,} customers"
+        f"int_clv_parameters_fitted: fitting {purchase_model} on "
+        f"{int(triples['customer_count'].sum()):,} customers ({len(triples):,} distinct histories)"
     )
     purchase_fit = clv.fit_purchase_model(
-        triples["frequency"], triples["recency"], triples["t"], triples["weight"], purchase_model
+        triples["frequency"],
+        triples["recency"],
+        triples["t"],
+        triples["customer_count"],
+        purchase_model,
     )
     log_progress(f"int_clv_parameters_fitted: {clv.describe_fit(purchase_fit)}")
 
-    repeat_buyers = inputs[(inputs["frequency"] > 0) & (inputs["monetary_value"] > 0)]
-    spend_inputs = clv.aggregate_rows(repeat_buyers, ["frequency", "monetary_value"])
+    spend_inputs = read_relation(
+        dbt.ref("int_clv_repeat_spend_counted"), order_by="frequency, monetary_value"
+    )
     log_progress(
-        f"int_clv_parameters_fitted: fitting gamma_gamma on {len(repeat_buyers):,} repeat buyers"
+        "int_clv_parameters_fitted: fitting gamma_gamma on "
+        f"{int(spend_inputs['customer_count'].sum()):,} repeat buyers"
     )
     spend_fit = clv.fit_spend_model(
-        spend_inputs["frequency"], spend_inputs["monetary_value"], spend_inputs["weight"]
+        spend_inputs["frequency"], spend_inputs["monetary_value"], spend_inputs["customer_count"]
     )
     log_progress(f"int_clv_parameters_fitted: {clv.describe_fit(spend_fit)}")
 
