@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, World, generate
+from conftest import REPO, World, dbt_env, generate
 
 BIN = Path(sys.executable).parent
 SEED = 21
@@ -191,16 +190,10 @@ def activation_world(tmp_path_factory: pytest.TempPathFactory) -> ActivationWorl
     world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
     export_dir = base / "exports"
     mart_export_dir = base / "marts"
-    env = os.environ | {
-        "RAW_DATA_DIR": str(raw),
-        "SEGMENTS_DB_PATH": str(world.db_path),
-        "DBT_TARGET_PATH": str(base / "target"),
-        "DBT_LOG_PATH": str(base / "logs"),
+    # the shared run environment, with the export folders this test reads
+    env = dbt_env(raw, world.db_path, base) | {
         "EXPORT_DIR": str(export_dir),
         "MART_EXPORT_DIR": str(mart_export_dir),
-        "SEGMENT_PLOTS_DIR": str(base / "plots"),
-        "SEGMENT_CATALOG_FILE": str(base / "segment_catalog.md"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     backfill = subprocess.run(
         [
