@@ -5,6 +5,11 @@
     of such files. Returns a list of {path, relative_path, format}.
 -#}
 {% macro list_raw_files(raw_dir, table_name) -%}
+    {{ return(adapter.dispatch('list_raw_files', 'customer_segments')(raw_dir, table_name)) }}
+{%- endmacro %}
+
+
+{% macro duckdb__list_raw_files(raw_dir, table_name) -%}
     {%- set base = raw_dir.rstrip('/') -%}
     {%- set patterns = [
         base ~ '/' ~ table_name ~ '.csv',
@@ -29,4 +34,37 @@
         }) -%}
     {%- endfor -%}
     {{ return(files) }}
+{%- endmacro %}
+
+
+{#-
+    On Spark the folder is listed by Spark's `binaryFile` source (only paths are read, not the
+    content), so the listing sees the same file system as the executors. Paths come back as
+    `file:/…` URLs; `relative_path` is the part after the raw folder.
+-#}
+{% macro spark__list_raw_files(raw_dir, table_name) -%}
+    {%- set base = raw_dir.rstrip('/') -%}
+    {%- set view = '__raw_files_' ~ table_name -%}
+    {%- do run_query(
+        'create or replace temporary view ' ~ view ~ " using binaryFile options (path '"
+        ~ base | replace("'", "\\'") ~ "', recursiveFileLookup 'true')"
+    ) -%}
+    {%- set result = run_query('select path from ' ~ view ~ ' order by path') -%}
+    {%- set marker = '/' ~ modules.re.sub('^\\./', '', base).lstrip('/') ~ '/' -%}
+    {%- set pattern = '^' ~ modules.re.escape(table_name)
+        ~ '(\\.csv|\\.csv\\.gz|\\.parquet|/[^/]+\\.(csv|csv\\.gz|parquet))$' -%}
+    {%- set files = [] -%}
+    {%- for row in result.rows -%}
+        {%- set url = row[0] -%}
+        {%- set path = modules.re.sub('^file:(//)?', '', url) -%}
+        {%- set relative_path = path.split(marker, 1)[1] if marker in path else path -%}
+        {%- if modules.re.match(pattern, relative_path) -%}
+            {%- do files.append({
+                'path': path,
+                'relative_path': relative_path,
+                'format': 'parquet' if path.endswith('.parquet') else 'csv',
+            }) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(files | sort(attribute='relative_path')) }}
 {%- endmacro %}

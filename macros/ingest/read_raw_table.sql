@@ -96,6 +96,79 @@
 
 
 {#-
+    Spark reads each file on its own: a CSV through a temporary view with `multiLine` (quoted
+    line breaks stay inside their field, and the file is not split, so it is one partition and
+    `monotonically_increasing_id()` counts its records from 0) and RFC 4180 quotes (`""`
+    inside a quoted field); a Parquet file by path, with Spark's `_metadata.row_index`. Every
+    column is read as text. The same files, order, headers and errors as on DuckDB.
+-#}
+{% macro spark__read_raw_table(source_relation) -%}
+    {%- if not execute -%}
+        {{ return('select 1 as _source_file') }}
+    {%- endif -%}
+    {%- set contract = raw_table_contract(source_relation) -%}
+    {%- set raw_dir = env_var('RAW_DATA_DIR', 'data/sample') -%}
+    {%- set files = list_raw_files(raw_dir, contract.name) -%}
+
+    {%- if files | length == 0 -%}
+        {%- if contract.is_required_table -%}
+            {{ exceptions.raise_compiler_error(
+                "Required raw table '" ~ contract.name ~ "' not found in RAW_DATA_DIR='" ~ raw_dir
+                ~ "': expected " ~ contract.name ~ ".csv, " ~ contract.name ~ ".parquet or a folder "
+                ~ contract.name ~ "/ of such files."
+            ) }}
+        {%- endif -%}
+        {{ return(empty_raw_table(contract)) }}
+    {%- endif -%}
+
+    {%- set selects = [] -%}
+    {%- for file in files -%}
+        {%- set quoted_path = file.path | replace('\\', '\\\\') | replace("'", "\\'") -%}
+        {%- if file.format == 'parquet' -%}
+            {%- set reader = 'parquet.`' ~ file.path | replace('`', '``') ~ '`' -%}
+            {%- set row_number = '_metadata.row_index + 1' -%}
+        {%- else -%}
+            {%- set reader = '__raw_' ~ contract.name ~ '_' ~ loop.index -%}
+            {%- do run_query(
+                'create or replace temporary view ' ~ reader ~ " using csv options (path '"
+                ~ quoted_path ~ "', header 'true', multiLine 'true', quote '\"', escape '\"', "
+                ~ "inferSchema 'false', mode 'PERMISSIVE')"
+            ) -%}
+            {%- set row_number = 'monotonically_increasing_id() + 1' -%}
+        {%- endif -%}
+        {%- set described = run_query('describe query select * from ' ~ reader) -%}
+        {%- set present = {} -%}
+        {%- for row in described.rows -%}
+            {%- do present.update({(row[0] | trim | lower): row[0]}) -%}
+        {%- endfor -%}
+        {%- set expressions = [] -%}
+        {%- for column in contract.columns -%}
+            {%- if column.name in present -%}
+                {%- do expressions.append(
+                    'cast(`' ~ present[column.name] ~ '` as string) as ' ~ column.name
+                ) -%}
+            {%- elif column.is_optional -%}
+                {%- do expressions.append('cast(null as string) as ' ~ column.name) -%}
+            {%- else -%}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ contract.name ~ "', file '" ~ file.path
+                    ~ "': required column '" ~ column.name ~ "' is missing. Columns found: "
+                    ~ (present.keys() | list | sort | join(', ')) ~ "."
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do selects.append(
+            "select '" ~ (file.relative_path | replace("'", "\\'")) ~ "' as _source_file, "
+            ~ 'cast(' ~ row_number ~ ' as bigint) as _source_row_number, '
+            ~ expressions | join(', ')
+            ~ ' from ' ~ reader
+        ) -%}
+    {%- endfor -%}
+    {{ selects | join('\nunion all\n') }}
+{%- endmacro %}
+
+
+{#-
     Raised when DuckDB's CSV sniffer reads a file's header as one column. Reads the file again
     with `null_padding` (short rows padded, extra fields in extra columns) and names the first
     lines that have more fields than the header; when there are none, the file probably has

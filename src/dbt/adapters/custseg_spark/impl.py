@@ -1,0 +1,95 @@
+"""The `custseg_spark` adapter: dbt-spark's adapter with the `session` submission method."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from dbt.adapters.base.impl import PythonJobHelper
+from dbt.adapters.spark import SparkConnectionManager, SparkCredentials
+from dbt.adapters.spark.impl import SparkAdapter
+
+ADAPTER_TYPE = "custseg_spark"
+PATH_PARAMETERS = ("spark.sql.warehouse.dir",)
+DERBY_URL = "spark.hadoop.javax.jdo.option.ConnectionURL"
+
+
+def session_defaults(parameters: dict[str, str]) -> dict[str, str]:
+    """The profile's session parameters with the paths and the Python that a cluster needs.
+
+    Executors run in their workers' folders, so a relative warehouse folder would land there:
+    it is made absolute against the folder dbt runs in (and so is the Derby metastore's). Python
+    workers run `spark.pyspark.python`, by default the interpreter running dbt (the venv's,
+    with pandas, pyarrow and custseg) instead of the system `python3`.
+    """
+    resolved = {str(name): str(value) for name, value in parameters.items()}
+    for name in PATH_PARAMETERS:
+        if name in resolved and "://" not in resolved[name]:
+            resolved[name] = os.path.abspath(resolved[name])
+    url = resolved.get(DERBY_URL, "")
+    match = re.search(r"databaseName=([^;]+)", url)
+    if match and not os.path.isabs(match.group(1)):
+        url = url.replace(match.group(0), f"databaseName={os.path.abspath(match.group(1))}")
+        resolved[DERBY_URL] = url
+    resolved.setdefault("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
+    return resolved
+
+
+@dataclass
+class CustsegSparkCredentials(SparkCredentials):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.server_side_parameters = session_defaults(self.server_side_parameters or {})
+
+    @property
+    def type(self) -> str:
+        return ADAPTER_TYPE
+
+
+class CustsegSparkConnectionManager(SparkConnectionManager):
+    TYPE = ADAPTER_TYPE
+
+
+class SessionPythonJobHelper(PythonJobHelper):
+    """Runs a compiled Python model in this process's SparkSession.
+
+    dbt's compiled code defines `model(dbt, session)`, then calls it with a global `spark` and
+    writes the returned DataFrame as the model's table. The session is the one the `session`
+    connection method opened with the profile's `server_side_parameters` (master URL, warehouse
+    folder, metastore), so the model's Spark jobs run on the same cluster as the SQL models.
+    """
+
+    def __init__(self, parsed_model: dict, credential: Any) -> None:
+        self.parsed_model = parsed_model
+        self.credential = credential
+
+    def submit(self, compiled_code: str) -> Any:
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.enableHiveSupport()
+        for name, value in (self.credential.server_side_parameters or {}).items():
+            builder = builder.config(name, value)
+        spark = builder.getOrCreate()
+        name = self.parsed_model.get("unique_id", "python model")
+        exec(compile(compiled_code, f"<{name}>", "exec"), {"spark": spark})  # noqa: S102
+        return None
+
+
+class CustsegSparkAdapter(SparkAdapter):
+    ConnectionManager = CustsegSparkConnectionManager
+
+    @property
+    def python_submission_helpers(self) -> dict[str, type[PythonJobHelper]]:
+        return {**super().python_submission_helpers, "session": SessionPythonJobHelper}
+
+    @property
+    def default_python_submission_method(self) -> str:
+        return "session"
+
+    def generate_python_submission_response(self, submission_result: Any) -> Any:
+        from dbt.adapters.contracts.connection import AdapterResponse
+
+        return AdapterResponse(_message="OK")
