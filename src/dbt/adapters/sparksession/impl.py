@@ -1,7 +1,8 @@
-"""The `custseg_spark` adapter: dbt-spark's adapter with the `session` submission method."""
+"""The `sparksession` adapter: dbt-spark's adapter with the `session` submission method."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -12,7 +13,10 @@ from dbt.adapters.base.impl import PythonJobHelper
 from dbt.adapters.spark import SparkConnectionManager, SparkCredentials
 from dbt.adapters.spark.impl import SparkAdapter
 
-ADAPTER_TYPE = "custseg_spark"
+ADAPTER_TYPE = "sparksession"
+# pyspark logs every failed statement as a JSON error with a Java stack trace before dbt
+# reports it; dbt's own error message is enough.
+logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
 PATH_PARAMETERS = ("spark.sql.warehouse.dir",)
 DERBY_URL = "spark.hadoop.javax.jdo.option.ConnectionURL"
 
@@ -39,7 +43,7 @@ def session_defaults(parameters: dict[str, str]) -> dict[str, str]:
 
 
 @dataclass
-class CustsegSparkCredentials(SparkCredentials):
+class SparkSessionCredentials(SparkCredentials):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.server_side_parameters = session_defaults(self.server_side_parameters or {})
@@ -49,8 +53,30 @@ class CustsegSparkCredentials(SparkCredentials):
         return ADAPTER_TYPE
 
 
-class CustsegSparkConnectionManager(SparkConnectionManager):
+def spark_session(credentials: Any) -> Any:
+    """The process's SparkSession, started with the profile's parameters on first use.
+
+    Spark's own log goes down to errors: dbt-spark's cursor asks the builder for the session
+    on every statement, and each ask would log a warning that the session exists.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for name, value in (credentials.server_side_parameters or {}).items():
+        builder = builder.config(name, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(os.environ.get("SEGMENTS_SPARK_LOG_LEVEL", "ERROR"))
+    return session
+
+
+class SparkSessionConnectionManager(SparkConnectionManager):
     TYPE = ADAPTER_TYPE
+
+    @classmethod
+    def open(cls, connection: Any) -> Any:
+        connection = super().open(connection)
+        spark_session(connection.credentials)
+        return connection
 
 
 class SessionPythonJobHelper(PythonJobHelper):
@@ -67,19 +93,14 @@ class SessionPythonJobHelper(PythonJobHelper):
         self.credential = credential
 
     def submit(self, compiled_code: str) -> Any:
-        from pyspark.sql import SparkSession
-
-        builder = SparkSession.builder.enableHiveSupport()
-        for name, value in (self.credential.server_side_parameters or {}).items():
-            builder = builder.config(name, value)
-        spark = builder.getOrCreate()
+        spark = spark_session(self.credential)
         name = self.parsed_model.get("unique_id", "python model")
         exec(compile(compiled_code, f"<{name}>", "exec"), {"spark": spark})  # noqa: S102
         return None
 
 
-class CustsegSparkAdapter(SparkAdapter):
-    ConnectionManager = CustsegSparkConnectionManager
+class SparkSessionAdapter(SparkAdapter):
+    ConnectionManager = SparkSessionConnectionManager
 
     @property
     def python_submission_helpers(self) -> dict[str, type[PythonJobHelper]]:
