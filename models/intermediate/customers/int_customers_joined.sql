@@ -21,7 +21,7 @@
     'unknown',
 ] %}
 {%- set device_types = ['desktop', 'mobile', 'tablet', 'unknown'] %}
-{%- set double_type = 'double precision' %}
+{%- set double_type = type_double() %}
 
 with
 
