@@ -319,15 +319,9 @@ final as (
         -- value
         segment_totals.order_count,
         cast(segment_totals.total_revenue as {{ double_type }}) as total_revenue,
-        cast(
-            segment_totals.total_revenue / nullif(overall_totals.total_revenue, 0) as {{ double_type }}
-        ) as revenue_share,
-        cast(
-            segment_totals.total_revenue / nullif(segment_totals.order_count, 0) as {{ double_type }}
-        ) as avg_order_value,
-        cast(
-            segment_totals.total_revenue / segment_totals.customer_count as {{ double_type }}
-        ) as revenue_per_customer,
+        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(overall_totals.total_revenue, 0) as revenue_share,
+        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(segment_totals.order_count, 0) as avg_order_value,
+        cast(segment_totals.total_revenue as {{ double_type }}) / segment_totals.customer_count as revenue_per_customer,
         cast(segment_totals.mean_predicted_clv as {{ double_type }}) as mean_predicted_clv,
         cast(segment_totals.median_predicted_clv as {{ double_type }}) as median_predicted_clv,
 
