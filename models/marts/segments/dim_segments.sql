@@ -15,6 +15,8 @@
 {%- set stale_min_share = var('segment_min_share') %}
 {%- set sales_channels = ['web', 'app', 'store', 'marketplace', 'other'] %}
 {%- set mix_names = ['rfm_segment', 'age_band', 'country', 'product_category'] %}
+{#- The top values of each mix that its text lists, most frequent first. -#}
+{%- set mix_label_count = 3 %}
 {%- set no_purchase_segment_id = special_segment_ids().no_purchase %}
 {%- set noise_segment_id = special_segment_ids().noise %}
 {%- set objection_segment = profiling_objection_segment() %}
@@ -169,11 +171,12 @@ mix_labelled as (
             else cast(cast(round(100 * mix_share) as {{ dbt.type_int() }}) as {{ dbt.type_string() }})
         end || '%' as mix_label
     from mix_ranked
-    where mix_rank <= 3
+    where mix_rank <= {{ mix_label_count }}
 ),
 
 segment_mixes as (
-    -- top value, its share and the top-3 text per attribute (string_agg skips the nulls)
+    -- top value, its share and the top-3 text per attribute: the labels by rank, joined
+    -- one by one (an ordered string_agg/listagg is not portable; dbt-spark drops its order)
     select
         segment_id,
         {%- for mix_name in mix_names %}
@@ -181,11 +184,15 @@ segment_mixes as (
                 as top_{{ mix_name }},
             max(case when mix_name = '{{ mix_name }}' and mix_rank = 1 then mix_share end)
                 as top_{{ mix_name }}_share,
-            {{ dbt.listagg(
-                "case when mix_name = '" ~ mix_name ~ "' then mix_label end",
-                "', '",
-                'order by mix_rank',
-            ) }} as {{ mix_name }}_mix{% if not loop.last %},{% endif %}
+            max(case when mix_name = '{{ mix_name }}' and mix_rank = 1 then mix_label end)
+            {%- for mix_rank in range(2, mix_label_count + 1) %}
+                || coalesce(
+                    ', ' || max(
+                        case when mix_name = '{{ mix_name }}' and mix_rank = {{ mix_rank }} then mix_label end
+                    ),
+                    ''
+                )
+            {%- endfor %} as {{ mix_name }}_mix{% if not loop.last %},{% endif %}
         {%- endfor %}
     from mix_labelled
     group by 1
@@ -319,9 +326,12 @@ final as (
         -- value
         segment_totals.order_count,
         cast(segment_totals.total_revenue as {{ double_type }}) as total_revenue,
-        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(overall_totals.total_revenue, 0) as revenue_share,
-        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(segment_totals.order_count, 0) as avg_order_value,
-        cast(segment_totals.total_revenue as {{ double_type }}) / segment_totals.customer_count as revenue_per_customer,
+        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(overall_totals.total_revenue, 0)
+            as revenue_share,
+        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(segment_totals.order_count, 0)
+            as avg_order_value,
+        cast(segment_totals.total_revenue as {{ double_type }}) / segment_totals.customer_count
+            as revenue_per_customer,
         cast(segment_totals.mean_predicted_clv as {{ double_type }}) as mean_predicted_clv,
         cast(segment_totals.median_predicted_clv as {{ double_type }}) as median_predicted_clv,
 
