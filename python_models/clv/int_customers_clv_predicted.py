@@ -4,14 +4,16 @@ Predictions that depend on a fit that did not converge are null (and the reason 
 """
 
 from custseg import clv, project_vars
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
+
+MODEL = "int_customers_clv_predicted"
 
 
 def model(dbt, session):
     horizon_days = dbt.config.get("clv_horizon_days")
     horizon_days = project_vars.number("clv_horizon_days", horizon_days, low=0)
-    parameters = read_relation(dbt.ref("int_clv_parameters_fitted"))
-    inputs = read_relation(dbt.ref("int_clv_inputs"))
+    parameters = read_relation(dbt.ref("int_clv_parameters_fitted"), model=MODEL)
+    inputs = read_relation(dbt.ref("int_clv_inputs"), model=MODEL)
 
     fits = {row["model_component"]: row for row in parameters.to_dict("records")}
     purchase_params = clv.params_from_row(fits["purchases"], clv.PURCHASE_PARAMETER_NAMES)
@@ -27,6 +29,7 @@ def model(dbt, session):
         f"int_customers_clv_predicted: predicting {len(inputs):,} customers "
         f"over {horizon_days:g} days"
     )
-    return clv.predict_customers(
+    predictions = clv.predict_customers(
         inputs, purchase_params, spend_params, horizon_days, fits["purchases"]["model_name"]
     )
+    return to_engine(session, predictions)

@@ -8,26 +8,36 @@ row is written, with null predictions.
 import pandas as pd
 
 from custseg import clv, project_vars
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
+
+MODEL = "rpt_clv_backtest"
 
 
 def model(dbt, session):
     purchase_model = dbt.config.get("clv_model")
     purchase_model = project_vars.required("clv_model", purchase_model)
-    inputs = read_relation(dbt.ref("int_clv_backtest_inputs")).sort_values("customer_id")
+    inputs = read_relation(dbt.ref("int_clv_backtest_inputs"), model=MODEL).sort_values(
+        "customer_id"
+    )
     # A short history is not an error for the whole build: write an explained, empty backtest.
     if inputs.empty:
-        return _not_run(
-            purchase_model,
-            "no purchases before the calibration cut-off; set var clv_calibration_cutoff later",
+        return to_engine(
+            session,
+            _not_run(
+                purchase_model,
+                "no purchases before the calibration cut-off; set var clv_calibration_cutoff later",
+            ),
         )
     holdout_days = int(inputs["holdout_days"].iloc[0])
     cutoff_date = inputs["calibration_cutoff_date"].dt.date.iloc[0]
     if holdout_days <= 0:
-        return _not_run(
-            purchase_model,
-            f"the calibration cut-off {cutoff_date} is not before the as-of date; "
-            "set var clv_calibration_cutoff earlier",
+        return to_engine(
+            session,
+            _not_run(
+                purchase_model,
+                f"the calibration cut-off {cutoff_date} is not before the as-of date; "
+                "set var clv_calibration_cutoff earlier",
+            ),
         )
 
     triples = clv.aggregate_rows(inputs, ["frequency", "recency", "t"])
@@ -58,7 +68,7 @@ def model(dbt, session):
     summary["fit_message"] = fit.message
     summary["calibration_cutoff_date"] = cutoff_date
     summary["holdout_days"] = holdout_days
-    return summary
+    return to_engine(session, summary)
 
 
 def _not_run(purchase_model, reason):
