@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
@@ -41,6 +42,18 @@ PURCHASE_MODELS: tuple[str, ...] = ("mbgnbd", "bgnbd")
 PURCHASE_PARAMETER_NAMES: tuple[str, ...] = ("r", "alpha", "a", "b")
 SPEND_PARAMETER_NAMES: tuple[str, ...] = ("p", "q", "gamma")
 SPEND_MODEL = "gamma_gamma"
+PREDICTION_SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("expected_purchases", pa.float64()),
+        ("p_alive", pa.float64()),
+        ("churn_probability", pa.float64()),
+        ("expected_avg_spend", pa.float64()),
+        ("predicted_clv", pa.float64()),
+        ("clv_model", pa.string()),
+    ]
+)
+"""The columns of :func:`predict_customers` (``int_customers_clv_predicted``)."""
 
 _LOG_PARAMETER_BOUND = 15.0
 """Fits search log-parameters in [-15, 15]; a fit that ends on this bound has no interior
