@@ -14,8 +14,10 @@ Two kinds of access, kept apart on purpose:
 
       driver rows: <model> <- <relation>: <n> rows
 
-  (``<relation>`` is the relation's table name, ``query`` for a derived relation), which
-  ``tests/spark/test_driver_rows.py`` parses to prove that no model pulls every customer.
+  ``<relation>`` is the relation's table name (``query`` for a derived relation), or
+  ``sample(<table>[,<joined table>])`` for a deterministic sample of at most the requested
+  size. :func:`parse_driver_rows` reads these lines back; ``tests/spark/test_driver_rows.py``
+  uses it on a Spark build's ``dbt.log`` to prove that no model pulls every customer.
 - **Engine maps** (:func:`map_batches`) run a pandas function over every row where the data
   lives: on Spark with ``mapInPandas`` on the executors (the function and what it closes
   over, e.g. a fitted model, are shipped to them), on DuckDB by streaming Arrow batches
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -41,7 +44,39 @@ SAMPLE_ORDER = "md5(cast({key} as string)), {key}"
 ``cast(... as string)`` is valid SQL on DuckDB (an alias of varchar) and on Spark, so the
 same customers are sampled on both engines."""
 
-_QUOTED_NAME = re.compile(r'^select \* from (?:"[^"]*"\.)*"([^"]+)"$')
+_QUOTED_NAME = re.compile(r'^select \* from (?:"[^"]*"\.)*"([^"]+)"$', re.IGNORECASE)
+_DRIVER_ROWS_LINE = re.compile(
+    rf"{DRIVER_ROWS_PREFIX} (?P<model>\S+) <- (?P<relation>\S+): (?P<rows>\d+) rows"
+)
+_SAMPLE = re.compile(r"^sample\((?P<tables>[^)]*)\)$")
+
+
+@dataclass(frozen=True)
+class DriverRows:
+    """One driver-row account line: ``rows`` rows of ``relation`` read by ``model``."""
+
+    model: str
+    relation: str
+    rows: int
+
+    @property
+    def is_sample(self) -> bool:
+        """True for a deterministic sample (bounded by its requested size)."""
+        return _SAMPLE.match(self.relation) is not None
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables read: the relation, or the sampled table and the one joined to it."""
+        match = _SAMPLE.match(self.relation)
+        return tuple(match.group("tables").split(",")) if match else (self.relation,)
+
+
+def parse_driver_rows(log_text: str) -> list[DriverRows]:
+    """Every driver-row account line in a log (e.g. dbt's ``logs/dbt.log``), in order."""
+    return [
+        DriverRows(match.group("model"), match.group("relation"), int(match.group("rows")))
+        for match in _DRIVER_ROWS_LINE.finditer(log_text)
+    ]
 
 
 def is_spark(obj: Any) -> bool:
@@ -165,7 +200,7 @@ def read_sample(
     """
     source = relation_name(relation)
     ordered = _ordered(relation, SAMPLE_ORDER.format(key=key)).limit(int(size))
-    frame = _fetch(ordered, model, f"sample of {source}")
+    frame = _fetch(ordered, model, f"sample({source})")
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
 
 
@@ -191,7 +226,7 @@ def read_sample_with(
         joined = relation.join(extra.selectExpr(key, *casts), key)
     else:
         joined = relation.join(extra.project(", ".join([key, *casts])), key)
-    source = f"sample of {relation_name(relation)} joined with {relation_name(extra)}"
+    source = f"sample({relation_name(relation)},{relation_name(extra)})"
     ordered = _ordered(joined, SAMPLE_ORDER.format(key=key)).limit(int(size))
     frame = _fetch(ordered, model, source)
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
