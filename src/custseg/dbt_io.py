@@ -232,6 +232,33 @@ def read_sample_with(
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
 
 
+def query(
+    session: Any, sql: str, inputs: dict[str, Any], *, model: str | None = None
+) -> pd.DataFrame:
+    """Run ``sql`` on the engine over named ``inputs`` and read its (bounded) result.
+
+    ``inputs`` maps the names ``sql`` reads to relations (from ``dbt.ref``) or small pandas
+    frames (e.g. per-history predictions): the set operations over customers stay on the
+    engine, and only the result comes to the driver (accounted as ``query``). The names are
+    temporary and dropped afterwards; prefix them with the model's name, since a Spark
+    session is shared by the models that run at the same time.
+    """
+    for name, value in inputs.items():
+        if is_spark(session):
+            value = to_engine(session, value) if isinstance(value, pd.DataFrame) else value
+            value.createOrReplaceTempView(name)
+        else:
+            session.register(name, value)
+    try:
+        return _fetch(session.sql(sql), model, "query")
+    finally:
+        for name in inputs:
+            if is_spark(session):
+                session.catalog.dropTempView(name)
+            else:
+                session.unregister(name)
+
+
 def count_rows(relation: Any) -> int:
     """Number of rows of a relation, counted by the engine (no rows are fetched)."""
     if is_spark(relation):
