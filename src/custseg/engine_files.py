@@ -1,4 +1,4 @@
-"""Files written by a distributed engine (Spark): folders of part files, swapped into place.
+"""Export files written by the engine; on Spark, folders of part files swapped into place.
 
 On DuckDB every export is one file, written by :mod:`custseg.files`. On Spark the rows stay
 on the executors, so each export "file" is a **folder of part files** that the executors
@@ -30,16 +30,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from custseg.files import CHUNK, FileDigest, fsync_directory
+import pandas as pd
+import pyarrow as pa
+
+from custseg.dbt_io import count_rows
+from custseg.files import CHUNK, FileDigest, fsync_directory, write_atomically
 
 PART_PREFIX = "part-"
 _ENGINE_LEFTOVERS = ("_SUCCESS", "_committed_", "_started_")
 
 
 def is_spark(relation: Any) -> bool:
-    """True for a Spark DataFrame (classic or Spark Connect), False for a DuckDB relation.
+    """True for a Spark DataFrame or SparkSession (classic or Spark Connect), False for
+    DuckDB's relations and connections.
 
-    The one place this export path tells the engines apart.
+    The one place the export path tells the engines apart.
     """
     return type(relation).__module__.startswith("pyspark.")
 
@@ -137,3 +142,44 @@ def write_folder(write: Callable[[str], object], target: str | os.PathLike[str])
         tidy_engine_folder(staging)
     digest, _ = folder_digest(target)
     return digest
+
+
+def read_small(relation: Any, max_rows: int) -> pd.DataFrame:
+    """A relation known to be small (one row per segment, the as-of date) as pandas.
+
+    At most ``max_rows`` rows reach the driver: more raise instead of being read.
+    """
+    limited = relation.limit(int(max_rows) + 1)
+    frame = limited.toPandas() if is_spark(relation) else limited.df()
+    if len(frame) > max_rows:
+        raise ValueError(f"expected at most {max_rows:,} rows, the relation has more")
+    return frame
+
+
+def model_result(session: Any, frame: pd.DataFrame) -> Any:
+    """A Python model's (small) result as the engine takes it back.
+
+    On Spark a Spark DataFrame built through Arrow (nullable integers, strings and dates
+    keep their types; dbt-spark's pandas conversion goes through pandas-on-Spark); on
+    DuckDB the pandas frame itself.
+    """
+    if not is_spark(session):
+        return frame
+    return session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def write_parquet_export(
+    relation: Any, order_by: str, path: str | os.PathLike[str]
+) -> tuple[int, FileDigest]:
+    """Write a relation as a Parquet export in ``order_by`` order; its rows and digest.
+
+    DuckDB writes one file through :func:`custseg.files.write_atomically`; Spark's executors
+    write ``path`` as a folder of part files (:func:`write_folder`). Rows are counted by the
+    engine.
+    """
+    if is_spark(relation):
+        keys = [key.strip() for key in order_by.split(",")]
+        digest = write_folder(relation.orderBy(*keys).write.parquet, path)
+        return relation.count(), digest
+    digest = write_atomically(relation.order(order_by).write_parquet, path)
+    return count_rows(relation), digest
