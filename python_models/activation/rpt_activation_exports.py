@@ -27,7 +27,6 @@ import pandas as pd
 
 from custseg import project_vars
 from custseg.activation import export_all
-from custseg.activation.engine_export import export_on_engine
 from custseg.activation.files import MANIFEST_NAME
 from custseg.dbt_io import iter_batches, log_progress
 from custseg.engine_files import is_spark, model_result, read_small
@@ -162,18 +161,21 @@ def model(dbt, session):
         f"{export_dir} (control share {control_share}, batches of {batch_rows:,})"
     )
     audience = dbt.ref("int_activation_audience")
-    options = {
-        "min_audience": min_audience,
-        "control_share": control_share,
-        "generated_at": generated_at,
-    }
-    if is_spark(audience):
-        manifests = export_on_engine(
-            audience, export_dir, str(model_version), as_of_date, **options
-        )
-    else:
-        batches = iter_batches(audience, batch_rows, order_by="customer_id")
-        manifests = export_all(batches, export_dir, str(model_version), as_of_date, **options)
+    # DuckDB streams sorted batches through the driver; Spark's executors write the files
+    customers = (
+        audience
+        if is_spark(audience)
+        else iter_batches(audience, batch_rows, order_by="customer_id")
+    )
+    manifests = export_all(
+        customers,
+        export_dir,
+        str(model_version),
+        as_of_date,
+        min_audience=min_audience,
+        control_share=control_share,
+        generated_at=generated_at,
+    )
     for destination, manifest in manifests.items():
         log_progress(
             f"{MODEL}: {destination}/: {len(manifest['files'])} files, "

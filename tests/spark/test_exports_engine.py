@@ -1,8 +1,10 @@
 """The exports written by Spark's executors against the DuckDB path's files, on small frames.
 
-A local SparkSession (``local[1]``) runs :func:`custseg.activation.engine_export.export_on_engine`
-and :func:`custseg.engine_files.write_folder`; the same audience goes through
-:func:`custseg.activation.export_all` (the DuckDB path, pandas batches). The two exports
+A local SparkSession (``local[1]``) exports an audience given as a Spark DataFrame with
+:func:`custseg.activation.export_all` (written by the engine, see
+:mod:`custseg.activation.engine_export`) and writes a Parquet folder with
+:func:`custseg.engine_files.write_folder`; the same audience as a pandas frame goes through
+the DuckDB path. The two exports
 must list the same files, rows and skipped segments, and every file must hold the same rows
 once parsed (row order and part files aside). Run by `make spark-test` (``pytest tests/spark``).
 """
@@ -24,7 +26,7 @@ import pandas as pd
 import pytest
 
 from custseg.activation import export_all
-from custseg.activation.engine_export import FILE_LAYOUT, export_on_engine, export_rows
+from custseg.activation.engine_export import FILE_LAYOUT, export_rows
 from custseg.engine_files import is_spark, part_files, write_folder
 
 pyspark = pytest.importorskip("pyspark")
@@ -105,7 +107,7 @@ def run_both(spark, tmp_path: Path, audience: pd.DataFrame, min_audience: dict) 
     duck = export_all(audience, tmp_path / "duckdb", "7", AS_OF, **options)
     frame = spark.createDataFrame(audience).repartition(3)
     assert is_spark(frame)
-    engine = export_on_engine(frame, tmp_path / "spark", "7", AS_OF, **options)
+    engine = export_all(frame, tmp_path / "spark", "7", AS_OF, **options)
     return duck, engine
 
 

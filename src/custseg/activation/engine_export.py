@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +44,9 @@ from custseg.activation.export import (
     CRM_FILE,
     DESTINATIONS,
     ad_file_name,
-    destination_settings,
     email_file_name,
     ordered_segments,
     register_segments,
-    resolve_min_audience,
     segment_slug,
     skip_entry,
 )
@@ -57,8 +54,6 @@ from custseg.activation.files import (
     ExportFile,
     csv_line,
     csv_texts,
-    format_date,
-    format_timestamp,
     write_manifest,
 )
 from custseg.engine_files import (
@@ -287,35 +282,23 @@ def _write_files(
 
 def export_on_engine(
     audience: Any,
-    export_dir: str | os.PathLike[str],
-    model_version: str,
-    as_of_date: date | str,
+    root: Path,
+    minimums: Mapping[str, int],
     *,
-    min_audience: Mapping[str, int],
-    control_share: float,
-    generated_at: datetime | str | None = None,
+    settings: Mapping[str, Mapping[str, Any]],
+    published: Mapping[str, str],
 ) -> dict[str, dict[str, Any]]:
-    """Write the CRM, email and ads exports from a Spark DataFrame; return the manifests.
+    """Write the CRM, email and ads exports of a Spark DataFrame; return the manifests.
 
-    The arguments are those of :func:`custseg.activation.export_all`, with ``audience`` the
-    Spark DataFrame of ``int_activation_audience``. No customer row reaches the driver.
+    Called by :func:`custseg.activation.export_all` with its arguments checked: the export
+    folder, the resolved minimum audiences, each destination's configured manifest fields
+    and the published ``model_version``, ``as_of_date`` and ``generated_at`` texts. No
+    customer row reaches the driver.
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
-    root = Path(os.fspath(export_dir))
-    if not os.fspath(export_dir):
-        raise ValueError("export_dir must be a folder, got an empty path")
-    if not isinstance(model_version, str) or not model_version:
-        raise ValueError("model_version must be a non-empty string")
-    minimums = resolve_min_audience(min_audience)
-    stamp = format_timestamp(generated_at if generated_at is not None else datetime.now(UTC))
-    published = {
-        "model_version": model_version,
-        "as_of_date": format_date(as_of_date),
-        "generated_at": stamp,
-    }
-
+    stamp = published["generated_at"]
     segments: dict[SegmentKey, object] = {}
     names = audience.groupBy("segment_id").agg(sf.min("segment_name").alias("segment_name"))
     register_segments(segments, (tuple(row) for row in names.orderBy("segment_id").collect()))
@@ -333,7 +316,6 @@ def export_on_engine(
             (row[0], row[1], row[2], row[3]): int(row[4]) for row in grouped.count().collect()
         }
         plan = _Plan(counts, segments, minimums)
-        settings = destination_settings(minimums, control_share)
         for folder in staged.values():
             folder.mkdir()
         manifests: dict[str, dict[str, Any]] = {}

@@ -62,6 +62,7 @@ from custseg.activation.files import (
     remove_stale_files,
     write_manifest,
 )
+from custseg.engine_files import is_spark
 
 DESTINATIONS: tuple[str, ...] = ("crm", "email", "ads")
 SKIP_REASON = "below_min_audience"
@@ -296,7 +297,9 @@ def export_all(
     Args:
         customers_df_or_batches: The activation audience (see
             :mod:`custseg.activation.audience` for the columns, flags included), one
-            DataFrame or an iterable of batches; each customer in exactly one batch.
+            DataFrame or an iterable of batches; each customer in exactly one batch. A
+            Spark DataFrame is exported by the engine instead
+            (:mod:`custseg.activation.engine_export`: each file a folder of part files).
         export_dir: Root folder (env ``EXPORT_DIR`` in the dbt project).
         model_version: Version of the segmentation model (manifest).
         as_of_date: As-of date of the data (manifest).
@@ -319,6 +322,14 @@ def export_all(
     minimums = resolve_min_audience(min_audience)
     stamp = format_timestamp(generated_at if generated_at is not None else datetime.now(UTC))
     as_of = format_date(as_of_date)
+    published = {"model_version": model_version, "as_of_date": as_of, "generated_at": stamp}
+    settings = destination_settings(minimums, control_share)
+    if is_spark(customers_df_or_batches):
+        from custseg.activation.engine_export import export_on_engine
+
+        return export_on_engine(
+            customers_df_or_batches, Path(root), minimums, settings=settings, published=published
+        )
 
     folders = {destination: Path(root) / destination for destination in DESTINATIONS}
     for folder in folders.values():
@@ -358,8 +369,6 @@ def export_all(
                 for key, part in parts.items():
                     ad_files[platform].write(key, part)
 
-        settings = destination_settings(minimums, control_share)
-        published = {"model_version": model_version, "as_of_date": as_of, "generated_at": stamp}
         manifests: dict[str, dict[str, Any]] = {}
         files, skipped = _finish_crm(crm_parts, segments, folders["crm"], minimums["crm"])
         manifests["crm"] = _publish(
