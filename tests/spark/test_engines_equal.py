@@ -18,16 +18,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from custseg.engine_diff import compare_frames
 
-BASE_TABLES = (
-    "base_crm__customers",
-    "base_marketing__campaigns",
-    "base_marketing__events",
-    "base_privacy__suppression_list",
-    "base_shop__order_items",
-    "base_shop__orders",
-    "base_support__tickets",
-    "base_web__events",
-)
+REPO = Path(__file__).resolve().parents[2]
+# Every raw table's validation model: the staged rows have no reject reason.
+BASE_TABLES = sorted(path.stem for path in REPO.glob("models/staging/*/base/base_*.sql"))
 # Per-customer features and the CLV inputs, by key (None: compared as multisets of rows).
 FEATURE_TABLES = {
     "int_customers_joined": ["customer_id"],
