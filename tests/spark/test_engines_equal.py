@@ -91,6 +91,14 @@ def test_fresh_fits_agree_on_the_partition(engines):
     assert index >= MIN_ADJUSTED_RAND_INDEX, f"adjusted Rand index {index:.4f}"
 
 
+def test_duckdb_rescored_with_the_copied_model(engines, duckdb_with_spark_model):
+    spark_models = engines.spark_table("intermediate", "int_segment_model_versions")
+    duckdb_models = duckdb_with_spark_model.table("intermediate", "int_segment_model_versions")
+    # one version on each side, the same model: DuckDB re-scored instead of fitting its own
+    assert len(spark_models) == len(duckdb_models) == 1
+    assert duckdb_models["model_json"].iloc[0] == spark_models["model_json"].iloc[0]
+
+
 def test_same_model_gives_every_customer_the_same_segment(engines, duckdb_with_spark_model):
     spark_segments = engines.spark_table("intermediate", "int_customer_segments_assigned")
     duckdb_segments = duckdb_with_spark_model.table(
