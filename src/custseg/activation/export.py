@@ -62,7 +62,7 @@ from custseg.activation.files import (
     remove_stale_files,
     write_manifest,
 )
-from custseg.engine_files import is_spark
+from custseg.dbt_io import is_spark
 
 DESTINATIONS: tuple[str, ...] = ("crm", "email", "ads")
 SKIP_REASON = "below_min_audience"
