@@ -59,6 +59,7 @@ from custseg.activation.files import (
     ExportFile,
     format_date,
     format_timestamp,
+    remove_part_folders,
     remove_stale_files,
     write_manifest,
 )
@@ -334,6 +335,7 @@ def export_all(
     folders = {destination: Path(root) / destination for destination in DESTINATIONS}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
+        remove_part_folders(folder)
 
     segments: dict[SegmentKey, object] = {}
 
