@@ -28,12 +28,9 @@ import pandas as pd
 from custseg import project_vars
 from custseg.activation import export_all
 from custseg.activation.files import MANIFEST_NAME
-from custseg.dbt_io import iter_batches, log_progress
-from custseg.engine_files import is_spark, model_result, read_small
+from custseg.dbt_io import is_spark, iter_batches, log_progress, read_relation, to_engine
 
 MODEL = "rpt_activation_exports"
-MAX_SEGMENT_ROWS = 10_000
-"""Bound on the rows of `dim_segments` read to the driver (one row per segment)."""
 REPORT_COLUMNS = {
     "export_file_key": "string",
     "destination": "string",
@@ -151,9 +148,9 @@ def model(dbt, session):
     batch_rows = project_vars.integer("activation_batch_rows", configured_rows, minimum=1)
     control_share = project_vars.number("control_group_share", configured_share, low=0.0, high=1.0)
     min_audience = project_vars.required("activation_min_audience", configured_min_audience)
-    as_of = read_small(dbt.ref("int_as_of_date"), max_rows=1)["as_of_date"]
+    as_of = read_relation(dbt.ref("int_as_of_date"), model=MODEL)["as_of_date"]
     as_of_date = pd.to_datetime(as_of).dt.date.iloc[0]
-    segments = read_small(dbt.ref("dim_segments"), max_rows=MAX_SEGMENT_ROWS)
+    segments = read_relation(dbt.ref("dim_segments"), model=MODEL)
     model_version = int(segments["model_version"].max())
     generated_at = generated_at_for(as_of_date, project_vars.optional(configured_generated_at))
     log_progress(
@@ -181,4 +178,4 @@ def model(dbt, session):
             f"{MODEL}: {destination}/: {len(manifest['files'])} files, "
             f"{manifest['total_rows']:,} rows, {len(manifest['skipped'])} skipped"
         )
-    return model_result(session, report_rows(manifests, export_dir, model_version))
+    return to_engine(session, report_rows(manifests, export_dir, model_version))

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from custseg import project_vars
-from custseg.dbt_io import log_progress
-from custseg.engine_files import model_result, write_parquet_export
+from custseg.dbt_io import log_progress, to_engine
+from custseg.engine_files import write_parquet_export
 
 MODEL = "rpt_mart_exports"
 
@@ -59,4 +59,4 @@ def model(dbt, session):
                 "sha256": digest,
             }
         )
-    return model_result(session, pd.DataFrame(rows))
+    return to_engine(session, pd.DataFrame(rows))

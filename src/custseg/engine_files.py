@@ -30,23 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import pandas as pd
-import pyarrow as pa
-
-from custseg.dbt_io import count_rows
+from custseg.dbt_io import count_rows, is_spark
 from custseg.files import CHUNK, FileDigest, fsync_directory, write_atomically
 
 PART_PREFIX = "part-"
 _ENGINE_LEFTOVERS = ("_SUCCESS", "_committed_", "_started_")
-
-
-def is_spark(relation: Any) -> bool:
-    """True for a Spark DataFrame or SparkSession (classic or Spark Connect), False for
-    DuckDB's relations and connections.
-
-    The one place the export path tells the engines apart.
-    """
-    return type(relation).__module__.startswith("pyspark.")
 
 
 def staging_path(target: str | os.PathLike[str]) -> Path:
@@ -144,30 +132,6 @@ def write_folder(write: Callable[[str], object], target: str | os.PathLike[str])
     return digest
 
 
-def read_small(relation: Any, max_rows: int) -> pd.DataFrame:
-    """A relation known to be small (one row per segment, the as-of date) as pandas.
-
-    At most ``max_rows`` rows reach the driver: more raise instead of being read.
-    """
-    limited = relation.limit(int(max_rows) + 1)
-    frame = limited.toPandas() if is_spark(relation) else limited.df()
-    if len(frame) > max_rows:
-        raise ValueError(f"expected at most {max_rows:,} rows, the relation has more")
-    return frame
-
-
-def model_result(session: Any, frame: pd.DataFrame) -> Any:
-    """A Python model's (small) result as the engine takes it back.
-
-    On Spark a Spark DataFrame built through Arrow (nullable integers, strings and dates
-    keep their types; dbt-spark's pandas conversion goes through pandas-on-Spark); on
-    DuckDB the pandas frame itself.
-    """
-    if not is_spark(session):
-        return frame
-    return session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False))
-
-
 def write_parquet_export(
     relation: Any, order_by: str, path: str | os.PathLike[str]
 ) -> tuple[int, FileDigest]:
@@ -175,11 +139,11 @@ def write_parquet_export(
 
     DuckDB writes one file through :func:`custseg.files.write_atomically`; Spark's executors
     write ``path`` as a folder of part files (:func:`write_folder`). Rows are counted by the
-    engine.
+    engine (:func:`custseg.dbt_io.count_rows`); none reaches the driver.
     """
     if is_spark(relation):
         keys = [key.strip() for key in order_by.split(",")]
         digest = write_folder(relation.orderBy(*keys).write.parquet, path)
-        return relation.count(), digest
-    digest = write_atomically(relation.order(order_by).write_parquet, path)
+    else:
+        digest = write_atomically(relation.order(order_by).write_parquet, path)
     return count_rows(relation), digest

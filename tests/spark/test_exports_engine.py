@@ -27,7 +27,8 @@ import pytest
 
 from custseg.activation import export_all
 from custseg.activation.engine_export import FILE_LAYOUT, export_rows
-from custseg.engine_files import is_spark, part_files, write_folder
+from custseg.dbt_io import is_spark
+from custseg.engine_files import part_files, write_folder
 
 pyspark = pytest.importorskip("pyspark")
 

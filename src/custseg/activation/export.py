@@ -59,10 +59,11 @@ from custseg.activation.files import (
     ExportFile,
     format_date,
     format_timestamp,
+    remove_part_folders,
     remove_stale_files,
     write_manifest,
 )
-from custseg.engine_files import is_spark
+from custseg.dbt_io import is_spark
 
 DESTINATIONS: tuple[str, ...] = ("crm", "email", "ads")
 SKIP_REASON = "below_min_audience"
@@ -334,6 +335,7 @@ def export_all(
     folders = {destination: Path(root) / destination for destination in DESTINATIONS}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
+        remove_part_folders(folder)
 
     segments: dict[SegmentKey, object] = {}
 

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -327,5 +328,19 @@ def remove_stale_files(directory: str | os.PathLike[str], keep: Iterable[str]) -
         stale_csv = entry.suffix == ".csv" and entry.name not in keep
         if entry.is_file() and (stale_csv or TEMPORARY_FILE.match(entry.name)):
             entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed
+
+
+def remove_part_folders(directory: str | os.PathLike[str]) -> list[str]:
+    """Delete ``*.csv`` folders of part files (the Spark layout); return the names removed.
+
+    An export folder written by Spark and then by DuckDB would otherwise keep a folder where
+    a file of the same name must go.
+    """
+    removed = []
+    for entry in sorted(Path(directory).iterdir()):
+        if entry.is_dir() and entry.suffix == ".csv":
+            shutil.rmtree(entry)
             removed.append(entry.name)
     return removed
