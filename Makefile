@@ -81,7 +81,6 @@ spark-install: $(SPARK_STAMP) ## Install the Spark extras (requirements-spark.tx
 
 spark-up: spark-install ## Start a Spark standalone cluster on spark://127.0.0.1:7077 (2 workers)
 	PYTHON=$(BIN)/python scripts/spark_cluster.sh up 2
-	@echo "dbt on it: export SEGMENTS_TARGET=spark SPARK_LOCAL_IP=127.0.0.1, then dbt build"
 
 spark-down: ## Stop the cluster of `make spark-up`
 	PYTHON=$(BIN)/python scripts/spark_cluster.sh down

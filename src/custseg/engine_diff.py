@@ -25,6 +25,9 @@ REL_TOL = 1e-9
 ABS_TOL = 1e-12
 """Absolute floor of that tolerance, for values that are zero on one side and a rounding
 residue (about 1e-17) on the other."""
+MANIFEST_LAYOUT_FIELDS = {"bytes", "sha256", "parts"}
+"""Per-file fields of an export manifest that describe the bytes on disk: a Spark export
+file is a folder of part files (`custseg.activation.engine_export`), a DuckDB one a file."""
 
 
 @dataclass
@@ -168,3 +171,15 @@ def compare_frames(
                 zip(values_left[mask].head(3), values_right[mask].head(3), strict=True)
             )
     return diff
+
+
+def manifest_without_layout(manifest: dict) -> dict:
+    """An export manifest without what depends on the file layout (sizes, digests, part
+    lists and the ``file_layout`` note), its files in a fixed order: what both engines must
+    agree on (destination, as-of date, model version, every file's name, rows and segment)."""
+    files = [
+        {name: value for name, value in entry.items() if name not in MANIFEST_LAYOUT_FIELDS}
+        for entry in manifest.get("files", [])
+    ]
+    rest = {name: value for name, value in manifest.items() if name not in {"files", "file_layout"}}
+    return {**rest, "files": sorted(files, key=lambda entry: str(entry.get("path")))}

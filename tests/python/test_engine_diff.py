@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from custseg.engine_diff import compare_frames
+from custseg.engine_diff import compare_frames, manifest_without_layout
 
 
 def customers(**changes) -> pd.DataFrame:
@@ -88,3 +88,24 @@ def test_a_duplicated_key_is_an_error_not_a_silent_match():
     twice = pd.concat([customers(), customers().iloc[:1]])
     with pytest.raises(ValueError, match="not unique"):
         compare_frames("t", twice, customers(), key=["customer_id"])
+
+
+def test_manifests_differing_only_in_layout_are_equal_without_it():
+    duckdb_manifest = {
+        "destination": "email",
+        "files": [
+            {"path": "segment_2.csv", "rows": 5, "bytes": 90, "sha256": "a"},
+            {"path": "segment_1.csv", "rows": 3, "bytes": 50, "sha256": "b"},
+        ],
+    }
+    spark_manifest = {
+        "destination": "email",
+        "file_layout": "folders of part files",
+        "files": [
+            {"path": "segment_1.csv", "rows": 3, "bytes": 51, "sha256": "c", "parts": ["p0"]},
+            {"path": "segment_2.csv", "rows": 5, "bytes": 91, "sha256": "d", "parts": ["p0"]},
+        ],
+    }
+    assert manifest_without_layout(spark_manifest) == manifest_without_layout(duckdb_manifest)
+    spark_manifest["files"][0]["rows"] = 4
+    assert manifest_without_layout(spark_manifest) != manifest_without_layout(duckdb_manifest)

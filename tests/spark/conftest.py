@@ -14,7 +14,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,14 +86,15 @@ def spark_env(spark_dir: Path) -> dict[str, str]:
 
 
 def build_duckdb(raw: Path, work: Path, project: Path) -> Path:
-    """``dbt build`` of ``raw`` on DuckDB into ``work/warehouse.duckdb``; returns that file."""
+    """``dbt build`` of ``raw`` on DuckDB into ``work/warehouse.duckdb`` (new, or holding
+    what an earlier step put there); returns that file."""
     database = work / "warehouse.duckdb"
     shared.run_dbt(["build"], raw_dir=raw, db_path=database, work_dir=work, project_dir=project)
     return database
 
 
 @pytest.fixture(scope="session")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Engines:
     """A world of 3,000 generated customers built once on the Spark cluster and on DuckDB."""
     base = tmp_path_factory.mktemp("engines")
     raw = base / "raw"
@@ -112,7 +112,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
         extra_env=spark_env(spark_dir),
     )
     duckdb_work = base / "duckdb"
-    yield Engines(
+    return Engines(
         raw_dir=raw,
         duckdb_path=build_duckdb(raw, duckdb_work, project),
         duckdb_exports=duckdb_work / "exports",
@@ -142,25 +142,18 @@ def duckdb_with_spark_model(
     """The registry of a new DuckDB warehouse starts with the Spark build's model version,
     so the DuckDB build re-scores with it instead of fitting its own."""
     work = tmp_path_factory.mktemp("duckdb_with_spark_model")
-    database = work / "warehouse.duckdb"
-    subprocess.run(
+    copied = subprocess.run(
         [
             str(shared.BIN / "python"),
             str(REPO / "scripts" / "copy_segment_model.py"),
             "--from-spark-dir",
             str(engines.spark_dir),
             "--to-duckdb",
-            str(database),
+            str(work / "warehouse.duckdb"),
         ],
-        check=True,
         capture_output=True,
         text=True,
     )
-    shared.run_dbt(
-        ["build"],
-        raw_dir=engines.raw_dir,
-        db_path=database,
-        work_dir=work,
-        project_dir=engines.project_dir,
-    )
+    assert copied.returncode == 0, f"copy_segment_model.py failed:\n{copied.stderr[-4000:]}"
+    database = build_duckdb(engines.raw_dir, work, engines.project_dir)
     return DuckDBWithSparkModel(duckdb_path=database, exports=work / "exports")
