@@ -45,7 +45,7 @@ ranked_customers as (
         -- numerics
         row_number() over (
             order by
-                md5(cast(segment_features.customer_id as varchar)),
+                md5(cast(segment_features.customer_id as {{ dbt.type_string() }})),
                 segment_features.customer_id
         ) as sample_rank
 
