@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import silhouette_samples
 
 from custseg import project_vars
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
 from custseg.sampling import first_ranked
 from custseg.segment_ids import NOISE
 from custseg.segments import registry
@@ -53,12 +53,14 @@ def silhouette_by_segment(x: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
 def model(dbt, session):
     configured_size = dbt.config.get("drift_silhouette_sample_size")
     sample_size = project_vars.integer("drift_silhouette_sample_size", configured_size, minimum=2)
-    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
+    as_of_date = read_relation(dbt.ref("int_as_of_date"), model=MODEL)["as_of_date"].dt.date.iloc[0]
     version = registry.active_version_row(
-        read_relation(dbt.ref("int_segment_model_versions")), as_of_date
+        read_relation(dbt.ref("int_segment_model_versions"), model=MODEL), as_of_date
     )
     segmentation = registry.segmentation_from_row(version)
-    sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)
+    sample = first_ranked(
+        read_relation(dbt.ref("int_segment_features_sampled"), model=MODEL), sample_size
+    )
     sample = sample.loc[sample["segment_id"] != NOISE].reset_index(drop=True)
 
     x = segmentation.preprocessor.transform(sample) if len(sample) else np.empty((0, 0))
@@ -70,4 +72,4 @@ def model(dbt, session):
         f"{MODEL}: silhouette {out['model_silhouette'].max():.3f} on {len(sample):,} sampled "
         f"customers, model version {version['model_version']}, as-of date {as_of_date}"
     )
-    return out.loc[:, list(COLUMNS)].astype(COLUMNS)
+    return to_engine(session, out.loc[:, list(COLUMNS)].astype(COLUMNS))

@@ -11,18 +11,20 @@ is logged.
 import pandas as pd
 
 from custseg import clv, project_vars
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
+
+MODEL = "int_clv_parameters_fitted"
 
 
 def model(dbt, session):
     purchase_model = dbt.config.get("clv_model")
     purchase_model = project_vars.required("clv_model", purchase_model)
-    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
+    as_of_date = read_relation(dbt.ref("int_as_of_date"), model=MODEL)["as_of_date"].dt.date.iloc[0]
     # distinct (frequency, recency, T) triples and (frequency, spend) pairs with their
     # customer counts, aggregated in SQL: the weighted likelihood equals the one over every
     # customer, and no row per customer reaches Python
     triples = read_relation(
-        dbt.ref("int_clv_purchase_histories_counted"), order_by="frequency, recency, t"
+        dbt.ref("int_clv_purchase_histories_counted"), order_by="frequency, recency, t", model=MODEL
     )
     log_progress(
         f"int_clv_parameters_fitted: fitting {purchase_model} on "
@@ -38,7 +40,7 @@ def model(dbt, session):
     log_progress(f"int_clv_parameters_fitted: {clv.describe_fit(purchase_fit)}")
 
     spend_inputs = read_relation(
-        dbt.ref("int_clv_repeat_spend_counted"), order_by="frequency, monetary_value"
+        dbt.ref("int_clv_repeat_spend_counted"), order_by="frequency, monetary_value", model=MODEL
     )
     log_progress(
         "int_clv_parameters_fitted: fitting gamma_gamma on "
@@ -59,4 +61,4 @@ def model(dbt, session):
     float_columns.append("log_likelihood")
     parameters[float_columns] = parameters[float_columns].astype("Float64")
     parameters["as_of_date"] = as_of_date
-    return parameters
+    return to_engine(session, parameters)

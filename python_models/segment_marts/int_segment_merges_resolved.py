@@ -7,14 +7,14 @@ row): `custseg.segment_marts.overrides.resolve_merges`. SQL applies the table to
 (`int_customer_segments_merged`).
 """
 
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
 from custseg.segment_marts.overrides import resolve_merges
 
 MODEL = "int_segment_merges_resolved"
 
 
 def model(dbt, session):
-    merges = resolve_merges(read_relation(dbt.ref("segment_overrides")))
+    merges = resolve_merges(read_relation(dbt.ref("segment_overrides"), model=MODEL))
     for row in merges.itertuples(index=False):
         log_progress(f"{MODEL}: segment {row.from_segment_id} is merged into {row.to_segment_id}")
-    return merges
+    return to_engine(session, merges)

@@ -9,7 +9,7 @@ stable `segment_id`. Readable rules come from a shallow decision tree
 """
 
 from custseg import project_vars
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
 from custseg.formatting import currency_symbol
 from custseg.sampling import first_ranked
 from custseg.segment_marts.naming import name_mart_segments
@@ -26,15 +26,19 @@ def model(dbt, session):
     sample_size = project_vars.integer("segment_rule_sample_size", configured_size, minimum=2)
     currency = currency_symbol(project_vars.required("reporting_currency", configured_currency))
     profiles = read_relation(
-        dbt.ref("int_segment_profiles_computed"), order_by="feature_position, segment_id"
+        dbt.ref("int_segment_profiles_computed"),
+        order_by="feature_position, segment_id",
+        model=MODEL,
     )
-    overrides = read_relation(dbt.ref("segment_overrides"))
-    playbook = read_relation(dbt.ref("segment_playbook"))
-    merges = read_relation(dbt.ref("int_segment_merges_resolved"))
+    overrides = read_relation(dbt.ref("segment_overrides"), model=MODEL)
+    playbook = read_relation(dbt.ref("segment_playbook"), model=MODEL)
+    merges = read_relation(dbt.ref("int_segment_merges_resolved"), model=MODEL)
     features, _ = segment_settings.features_from_config(
-        read_relation(dbt.ref("int_segment_feature_config"))
+        read_relation(dbt.ref("int_segment_feature_config"), model=MODEL)
     )
-    sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)
+    sample = first_ranked(
+        read_relation(dbt.ref("int_segment_features_sampled"), model=MODEL), sample_size
+    )
     log_progress(
         f"{MODEL}: rules from a decision tree on {len(sample):,} sampled customers, "
         f"{len(features)} features"
@@ -55,4 +59,4 @@ def model(dbt, session):
             f"{MODEL}: seed segment_overrides names segment ids the model does not have "
             f"(ignored): {list(named.unknown_segment_ids)}"
         )
-    return named.segments
+    return to_engine(session, named.segments)

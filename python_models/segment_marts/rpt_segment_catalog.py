@@ -10,7 +10,7 @@ So a plain `dbt docs generate` after `dbt build` shows the current catalog. Rend
 
 from pathlib import Path
 
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
 from custseg.formatting import currency_symbol
 from custseg.segment_marts import catalog as segment_catalog
 
@@ -21,8 +21,8 @@ def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
     docs_file = dbt.config.get("segment_catalog_file")
     currency = dbt.config.get("reporting_currency")
-    segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id")
-    plots = read_relation(dbt.ref("rpt_segment_plots"), order_by="plot_name")
+    segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id", model=MODEL)
+    plots = read_relation(dbt.ref("rpt_segment_plots"), order_by="plot_name", model=MODEL)
     asset_paths = segment_catalog.project_asset_paths(Path("dbt_project.yml"))
     catalog = segment_catalog.write_catalog(
         segments,
@@ -36,4 +36,4 @@ def model(dbt, session):
         outside = len(plots) - shown
         log_progress(f"{MODEL}: {outside} charts are outside the asset-paths {asset_paths}")
     log_progress(f"{MODEL}: {len(segments)} segments, {shown} charts -> {docs_file}")
-    return catalog
+    return to_engine(session, catalog)

@@ -11,7 +11,7 @@ the model's preprocessed space. Drawing and the chart set are in `custseg.segmen
 from pathlib import Path
 
 from custseg import project_vars
-from custseg.dbt_io import log_progress, read_relation
+from custseg.dbt_io import log_progress, read_relation, to_engine
 from custseg.sampling import first_ranked
 from custseg.segment_marts.plots import PlotInputs, render_segment_plots
 from custseg.segments import registry
@@ -25,20 +25,26 @@ def model(dbt, session):
     configured_dir = dbt.config.get("segment_plots_dir")
     sample_size = project_vars.integer("segment_plot_sample_size", configured_size, minimum=2)
     plots_dir = Path(project_vars.required("segment_plots_dir", configured_dir))
-    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id")
+    as_of_date = read_relation(dbt.ref("int_as_of_date"), model=MODEL)["as_of_date"].dt.date.iloc[0]
+    segments = read_relation(dbt.ref("dim_segments"), order_by="segment_id", model=MODEL)
     # ordered: the heatmap lists the features in the order it reads them
     profiles = read_relation(
-        dbt.ref("rpt_segment_feature_profiles"), order_by="feature_position, segment_id"
+        dbt.ref("rpt_segment_feature_profiles"),
+        order_by="feature_position, segment_id",
+        model=MODEL,
     )
     selection = read_relation(
-        dbt.ref("rpt_segment_model_selection"), order_by="model_version, candidate_index"
+        dbt.ref("rpt_segment_model_selection"),
+        order_by="model_version, candidate_index",
+        model=MODEL,
     )
     version = registry.active_version_row(
-        read_relation(dbt.ref("int_segment_model_versions")), as_of_date
+        read_relation(dbt.ref("int_segment_model_versions"), model=MODEL), as_of_date
     )
     segmentation = registry.segmentation_from_row(version)
-    sample = first_ranked(read_relation(dbt.ref("int_segment_features_sampled")), sample_size)
+    sample = first_ranked(
+        read_relation(dbt.ref("int_segment_features_sampled"), model=MODEL), sample_size
+    )
     algorithms = set(selection["algorithm"]) if "algorithm" in selection.columns else set()
     inputs = PlotInputs(
         segments=segments,
@@ -60,4 +66,4 @@ def model(dbt, session):
     charts["model_version"] = int(version["model_version"])
     charts["as_of_date"] = as_of_date
     log_progress(f"{MODEL}: wrote {len(charts)} charts")
-    return charts
+    return to_engine(session, charts)

@@ -4,10 +4,13 @@ Unpacked from the engine's model JSON in `int_segment_model_versions`, in the pr
 space, for the portable SQL scoring macro `score_nearest_centroid`.
 """
 
-from custseg.dbt_io import read_relation
+from custseg.dbt_io import read_relation, to_engine
 from custseg.segments import registry_tables
+
+MODEL = "int_segment_centroids"
 
 
 def model(dbt, session):
-    versions = read_relation(dbt.ref("int_segment_model_versions"))
-    return registry_tables.centroids_table(versions.sort_values("model_version").to_dict("records"))
+    versions = read_relation(dbt.ref("int_segment_model_versions"), model=MODEL)
+    rows = versions.sort_values("model_version").to_dict("records")
+    return to_engine(session, registry_tables.centroids_table(rows))

@@ -14,7 +14,14 @@ Incremental with `full_refresh: false`, so `--full-refresh` keeps the history.
 from datetime import UTC, datetime
 
 from custseg import project_vars
-from custseg.dbt_io import count_rows, log_progress, read_relation, read_sample_with, read_table
+from custseg.dbt_io import (
+    count_rows,
+    log_progress,
+    read_relation,
+    read_sample_with,
+    read_table,
+    to_engine,
+)
 from custseg.segments import fitting, refit, registry, stable_ids
 from custseg.segments.settings import (
     KEY_COLUMN,
@@ -27,8 +34,10 @@ MODEL = "int_segment_model_versions"
 
 
 def model(dbt, session):
-    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    features, log1p = features_from_config(read_relation(dbt.ref("int_segment_feature_config")))
+    as_of_date = read_relation(dbt.ref("int_as_of_date"), model=MODEL)["as_of_date"].dt.date.iloc[0]
+    features, log1p = features_from_config(
+        read_relation(dbt.ref("int_segment_feature_config"), model=MODEL)
+    )
     preprocess = preprocess_config(features, log1p, dbt.config.get("segment_preprocessing"))
     selection = SelectionSettings.from_vars(
         {
@@ -53,11 +62,11 @@ def model(dbt, session):
 
     features_relation = dbt.ref("int_segment_features")
     n_customers = count_rows(features_relation)
-    stored_frame = read_table(session, dbt.this) if dbt.is_incremental else None
+    stored_frame = read_table(session, dbt.this, model=MODEL) if dbt.is_incremental else None
     stored = [] if stored_frame is None else registry.stored_versions(stored_frame)
     current = refit.active_version(stored, as_of_date)
     drift = refit.drift_signal(
-        read_relation(dbt.ref("int_segment_refit_signals")),
+        read_relation(dbt.ref("int_segment_refit_signals"), model=MODEL),
         None if current is None else current.model_version,
     )
     decision = refit.decide_refit(
@@ -73,7 +82,7 @@ def model(dbt, session):
     )
     log_progress(f"{MODEL}: as-of date {as_of_date}: {decision.describe()}")
     if not decision.refit:
-        return registry.versions_table([])
+        return to_engine(session, registry.versions_table([]))
 
     # The previous model scores the same sample to match segment ids, with its own features:
     # those no longer configured come from int_customers_joined (the fit ignores extra columns).
@@ -85,7 +94,9 @@ def model(dbt, session):
         log_progress(
             f"{MODEL}: previous model's features {readable} read from int_customers_joined"
         )
-    sample = read_sample_with(features_relation, customers, readable, sample_size, KEY_COLUMN)
+    sample = read_sample_with(
+        features_relation, customers, readable, sample_size, KEY_COLUMN, model=MODEL
+    )
     log_progress(
         f"{MODEL}: fitting on a deterministic sample of {len(sample):,} of {n_customers:,} "
         f"customers; candidates {', '.join(selection.algorithms)}, "
@@ -102,4 +113,4 @@ def model(dbt, session):
         trained_at=datetime.now(UTC),
         progress=lambda message: log_progress(f"{MODEL}: {message}"),
     )
-    return registry.versions_table([row])
+    return to_engine(session, registry.versions_table([row]))

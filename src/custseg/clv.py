@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
@@ -41,6 +42,18 @@ PURCHASE_MODELS: tuple[str, ...] = ("mbgnbd", "bgnbd")
 PURCHASE_PARAMETER_NAMES: tuple[str, ...] = ("r", "alpha", "a", "b")
 SPEND_PARAMETER_NAMES: tuple[str, ...] = ("p", "q", "gamma")
 SPEND_MODEL = "gamma_gamma"
+PREDICTION_SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("expected_purchases", pa.float64()),
+        ("p_alive", pa.float64()),
+        ("churn_probability", pa.float64()),
+        ("expected_avg_spend", pa.float64()),
+        ("predicted_clv", pa.float64()),
+        ("clv_model", pa.string()),
+    ]
+)
+"""The columns of :func:`predict_customers` (``int_customers_clv_predicted``)."""
 
 _LOG_PARAMETER_BOUND = 15.0
 """Fits search log-parameters in [-15, 15]; a fit that ends on this bound has no interior
@@ -717,14 +730,112 @@ def predict_customers(
     )
 
 
+BACKTEST_GROUP_SQL = """
+with customers as (
+    select
+        {inputs}.customer_id,
+        cast({inputs}.holdout_purchases as double) as actual_purchases,
+        {predictions}.predicted_purchases
+    from {inputs}
+    inner join {predictions}
+        on {inputs}.frequency = {predictions}.frequency
+        and {inputs}.recency = {predictions}.recency
+        and {inputs}.t = {predictions}.t
+),
+
+ranked as (
+    select
+        *,
+        ntile(10) over (order by predicted_purchases, customer_id) as predicted_purchases_decile
+    from customers
+)
+
+select
+    predicted_purchases_decile,
+    count(*) as n_customers,
+    cast(sum(cast(predicted_purchases as decimal(38, 12))) as double) as predicted_purchases,
+    cast(sum(cast(actual_purchases as decimal(38, 12))) as double) as actual_purchases,
+    cast(
+        sum(cast(abs(predicted_purchases - actual_purchases) as decimal(38, 12))) as double
+    ) as absolute_error
+from ranked
+group by predicted_purchases_decile
+order by predicted_purchases_decile
+"""
+"""The per-decile sums of :func:`backtest_summary_from_groups`, run on the engine (DuckDB or
+Spark SQL) over the backtest inputs (one row per customer) and the predictions per distinct
+(frequency, recency, t) history: ``str.format`` it with the two relations' names. Sums are
+taken as exact decimals (as macro ``exact_sum`` does), so they do not depend on the order
+the engine adds rows in."""
+
+
+def backtest_summary_from_groups(groups: pd.DataFrame, has_predictions: bool) -> pd.DataFrame:
+    """The backtest rows from per-group sums (see :func:`backtest_summary` for the columns).
+
+    Args:
+        groups: One row per decile of predicted purchases, ``predicted_purchases_decile``
+            1..10, with ``n_customers`` and the sums ``predicted_purchases``,
+            ``actual_purchases`` and ``absolute_error`` (|predicted - actual| per customer).
+            Without predictions, one row of ``n_customers`` and ``actual_purchases`` whose
+            decile is ignored.
+        has_predictions: False when the fit failed: only the overall row is returned, with
+            null predictions.
+    """
+
+    def summarise(part: pd.DataFrame, label: str, group: int | None) -> dict[str, object]:
+        count = int(part["n_customers"].sum())
+        predicted_sum = (
+            float(part["predicted_purchases"].sum()) if has_predictions and count else np.nan
+        )
+        actual_sum = float(part["actual_purchases"].sum())
+        error = predicted_sum - actual_sum
+        return {
+            "backtest_group": label,
+            "predicted_purchases_decile": group,
+            "n_customers": count,
+            "predicted_purchases": predicted_sum,
+            "actual_purchases": actual_sum,
+            "mean_predicted_purchases": predicted_sum / count if count else np.nan,
+            "mean_actual_purchases": actual_sum / count if count else np.nan,
+            "error": error,
+            "relative_error": error / actual_sum if actual_sum > 0 else np.nan,
+            "mean_absolute_error": (
+                float(part["absolute_error"].sum()) / count if has_predictions and count else np.nan
+            ),
+        }
+
+    rows = [summarise(groups, "overall", None)]
+    if has_predictions:
+        for row in groups.sort_values("predicted_purchases_decile").itertuples(index=False):
+            group = int(row.predicted_purchases_decile)
+            part = groups[groups["predicted_purchases_decile"] == group]
+            rows.append(summarise(part, f"decile_{group:02d}", group))
+    summary = pd.DataFrame(rows)
+    summary["predicted_purchases_decile"] = summary["predicted_purchases_decile"].astype("Int64")
+    float_columns = [
+        "predicted_purchases",
+        "actual_purchases",
+        "mean_predicted_purchases",
+        "mean_actual_purchases",
+        "error",
+        "relative_error",
+        "mean_absolute_error",
+    ]
+    summary[float_columns] = summary[float_columns].astype("Float64")
+    # NaN from arithmetic means "no value": make it a proper null for the warehouse.
+    summary[float_columns] = summary[float_columns].mask(summary[float_columns].isna(), pd.NA)
+    return summary
+
+
 def backtest_summary(
     customer_id: ArrayLike, predicted: ArrayLike | None, actual: ArrayLike
 ) -> pd.DataFrame:
     """Compare predicted with actual holdout purchases, overall and per decile of prediction.
 
-    Customers are ranked by predicted purchases (ties by ``customer_id``) and cut into ten
-    groups of equal size, like SQL ``ntile(10)``: decile 1 has the lowest predictions, and the
-    first deciles take one customer more when the count does not divide by ten.
+    The in-memory form of :data:`BACKTEST_GROUP_SQL`: customers are ranked by predicted
+    purchases (ties by ``customer_id``) and cut into ten groups of equal size, like SQL
+    ``ntile(10)``: decile 1 has the lowest predictions, and the first deciles take one
+    customer more when the count does not divide by ten.
 
     Args:
         customer_id: One per customer.
@@ -741,56 +852,26 @@ def backtest_summary(
     frame = pd.DataFrame(
         {
             "customer_id": np.asarray(customer_id),
-            "actual": _as_float_array(actual),
-            "predicted": np.nan if predicted is None else _as_float_array(predicted),
+            "actual_purchases": _as_float_array(actual),
+            "predicted_purchases": np.nan if predicted is None else _as_float_array(predicted),
         }
     )
-    frame = frame.sort_values(["predicted", "customer_id"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["predicted_purchases", "customer_id"], kind="stable")
     n = len(frame)
     base, extra = divmod(n, _N_DECILES)
     sizes = [base + (1 if group < extra else 0) for group in range(_N_DECILES)]
-    frame["group"] = np.repeat(np.arange(1, _N_DECILES + 1), sizes)
-
-    def summarise(part: pd.DataFrame, label: str, group: int | None) -> dict[str, object]:
-        count = len(part)
-        predicted_sum = part["predicted"].sum() if predicted is not None and count else np.nan
-        actual_sum = float(part["actual"].sum())
-        error = predicted_sum - actual_sum
-        return {
-            "backtest_group": label,
-            "predicted_purchases_decile": group,
-            "n_customers": count,
-            "predicted_purchases": predicted_sum,
-            "actual_purchases": actual_sum,
-            "mean_predicted_purchases": predicted_sum / count if count else np.nan,
-            "mean_actual_purchases": actual_sum / count if count else np.nan,
-            "error": error,
-            "relative_error": error / actual_sum if actual_sum > 0 else np.nan,
-            "mean_absolute_error": (
-                float((part["predicted"] - part["actual"]).abs().mean())
-                if predicted is not None and count
-                else np.nan
-            ),
-        }
-
-    rows = [summarise(frame, "overall", None)]
-    if predicted is not None:
-        rows += [
-            summarise(frame[frame["group"] == group], f"decile_{group:02d}", group)
-            for group in range(1, _N_DECILES + 1)
-        ]
-    summary = pd.DataFrame(rows)
-    summary["predicted_purchases_decile"] = summary["predicted_purchases_decile"].astype("Int64")
-    float_columns = [
-        "predicted_purchases",
-        "actual_purchases",
-        "mean_predicted_purchases",
-        "mean_actual_purchases",
-        "error",
-        "relative_error",
-        "mean_absolute_error",
-    ]
-    summary[float_columns] = summary[float_columns].astype("Float64")
-    # NaN from arithmetic means "no value": make it a proper null for the warehouse.
-    summary[float_columns] = summary[float_columns].mask(summary[float_columns].isna(), pd.NA)
-    return summary
+    frame["predicted_purchases_decile"] = np.repeat(np.arange(1, _N_DECILES + 1), sizes)
+    frame["absolute_error"] = (frame["predicted_purchases"] - frame["actual_purchases"]).abs()
+    groups = frame.groupby("predicted_purchases_decile", as_index=False).agg(
+        n_customers=("customer_id", "size"),
+        predicted_purchases=("predicted_purchases", "sum"),
+        actual_purchases=("actual_purchases", "sum"),
+        absolute_error=("absolute_error", "sum"),
+    )
+    if predicted is None:
+        groups = (
+            groups.assign(predicted_purchases_decile=0)
+            .iloc[:1]
+            .assign(n_customers=n, actual_purchases=float(frame["actual_purchases"].sum()))
+        )
+    return backtest_summary_from_groups(groups, predicted is not None)

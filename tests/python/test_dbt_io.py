@@ -1,9 +1,10 @@
-"""The readers of `custseg.dbt_io`: every row once, bounded batches, stable and keyed order."""
+"""The seam `custseg.dbt_io` on DuckDB: reads, samples, the driver-row account, maps."""
 
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from custseg import dbt_io
@@ -70,3 +71,98 @@ def test_read_relation_orders_by_the_given_key(con) -> None:
     ordered = dbt_io.read_relation(con.table("features"), order_by="customer_id")
     assert ordered["customer_id"].is_monotonic_increasing
     pd.testing.assert_frame_equal(ordered, stored.sort_values("customer_id", ignore_index=True))
+
+
+# ------------------------------------------------------------ driver-row account and maps
+
+
+@pytest.fixture
+def logged(monkeypatch) -> list[str]:
+    """The progress lines the seam logs (instead of dbt's event system)."""
+    lines: list[str] = []
+    monkeypatch.setattr(dbt_io, "log_progress", lines.append)
+    return lines
+
+
+def test_driver_reads_log_one_parseable_line_each(con, logged) -> None:
+    con.execute("create table settings as select 1 as as_of_rank")
+    dbt_io.read_relation(con.sql('select * from "memory"."main"."settings"'), model="m1")
+    dbt_io.read_sample(con.table("features"), 100, model="m2")
+    con.execute("create table extra as select customer_id, value as rate from features")
+    dbt_io.read_sample_with(con.table("features"), con.table("extra"), ["rate"], 50, model="m3")
+    dbt_io.read_relation(con.table("features").filter("value < 10"), model="m4")
+    parsed = dbt_io.parse_driver_rows("\n".join(f"12:00:00  {line}" for line in logged))
+    assert parsed == [
+        dbt_io.DriverRows("m1", "settings", 1),
+        dbt_io.DriverRows("m2", "sample(features)", 100),
+        dbt_io.DriverRows("m3", "sample(features,extra)", 50),
+        dbt_io.DriverRows("m4", "query", 10),
+    ]
+    assert [row.is_sample for row in parsed] == [False, True, True, False]
+    assert parsed[2].tables == ("features", "extra")
+    assert parsed[0].tables == ("settings",)
+
+
+def test_parse_driver_rows_ignores_other_lines() -> None:
+    text = "19:00:01  int_x: fitting on 3 rows\n19:00:02  driver rows: int_x <- t: 7 rows\n"
+    assert dbt_io.parse_driver_rows(text) == [dbt_io.DriverRows("int_x", "t", 7)]
+
+
+def test_map_batches_maps_every_row_once_in_bounded_batches_without_driver_rows(
+    con, logged
+) -> None:
+    schema = pa.schema([("customer_id", pa.string()), ("double_value", pa.float64())])
+    sizes: list[int] = []
+
+    def double(batch: pd.DataFrame) -> pd.DataFrame:
+        sizes.append(len(batch))
+        return pd.DataFrame(
+            {"customer_id": batch["customer_id"], "double_value": 2 * batch["value"]}
+        )
+
+    reader = dbt_io.map_batches(con.table("features"), double, schema, BATCH_ROWS)
+    result = reader.read_all()
+    assert result.schema == schema
+    assert sizes and max(sizes) <= BATCH_ROWS and sum(sizes) == ROWS
+    frame = result.to_pandas().sort_values("customer_id", ignore_index=True)
+    expected = con.table("features").df().sort_values("customer_id", ignore_index=True)
+    assert frame["customer_id"].tolist() == expected["customer_id"].tolist()
+    assert (frame["double_value"] == 2 * expected["value"]).all()
+    assert logged == []
+
+
+def test_map_batches_skips_empty_batches(con) -> None:
+    schema = pa.schema([("customer_id", pa.string())])
+    calls: list[int] = []
+
+    def keep(batch: pd.DataFrame) -> pd.DataFrame:
+        calls.append(len(batch))
+        return batch[["customer_id"]]
+
+    relation = con.table("features").filter("value < 0")
+    assert dbt_io.map_batches(relation, keep, schema, BATCH_ROWS).read_all().num_rows == 0
+    assert calls == []
+
+
+def test_arrow_to_pandas_gives_duckdbs_dtypes() -> None:
+    query = (
+        "select * from (values ('a', date '2024-01-31', 1.25::decimal(10, 2), 1, null::integer,"
+        " 2::bigint), ('b', date '2024-02-01', 2.50::decimal(10, 2), 2, 3, 4::bigint))"
+        " as t(customer_id, first_date, amount, n, maybe, big)"
+    )
+    with duckdb.connect() as connection:
+        expected = connection.sql(query).df()
+        converted = dbt_io.arrow_to_pandas(connection.sql(query).to_arrow_table())
+    assert converted.dtypes.to_dict() == expected.dtypes.to_dict()
+    pd.testing.assert_frame_equal(converted, expected)
+
+
+def test_duckdb_results_go_to_the_engine_unchanged(con) -> None:
+    frame = pd.DataFrame({"customer_id": ["a"]})
+    assert dbt_io.to_engine(con, frame) is frame
+
+
+def test_iter_batches_refuses_a_spark_relation() -> None:
+    spark_like = type("DataFrame", (), {"__module__": "pyspark.sql.classic.dataframe"})()
+    with pytest.raises(TypeError, match="map_batches"):
+        next(dbt_io.iter_batches(spark_like, BATCH_ROWS))
