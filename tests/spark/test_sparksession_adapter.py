@@ -43,6 +43,13 @@ def test_session_defaults_make_paths_absolute_and_pick_this_python(tmp_path, mon
     assert resolved["spark.master"] == "local[1]"
 
 
+def test_credentials_export_the_python_for_pyspark_workers(monkeypatch):
+    """pyspark reads the workers' Python from PYSPARK_PYTHON only; the profile sets it."""
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    SparkSessionCredentials(method="session", host="local[1]", schema="s")
+    assert os.environ["PYSPARK_PYTHON"] == sys.executable
+
+
 def test_session_defaults_keep_urls_and_an_explicit_python():
     resolved = session_defaults(
         {"spark.sql.warehouse.dir": "s3a://bucket/warehouse", "spark.pyspark.python": "/py"}

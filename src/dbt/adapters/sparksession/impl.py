@@ -47,6 +47,10 @@ class SparkSessionCredentials(SparkCredentials):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.server_side_parameters = session_defaults(self.server_side_parameters or {})
+        # pyspark's driver picks the executors' Python from the environment variable only
+        # (`SparkContext.pythonExec`), not from `spark.pyspark.python`: without it, workers
+        # run the first `python3` on the PATH, which lacks custseg and pyarrow.
+        os.environ.setdefault("PYSPARK_PYTHON", self.server_side_parameters["spark.pyspark.python"])
 
     @property
     def type(self) -> str:
