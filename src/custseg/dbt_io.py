@@ -331,7 +331,10 @@ def map_batches(
 
 def read_table(session: Any, name: Any, *, model: str | None = None) -> pd.DataFrame:
     """Read a whole (small) table by its quoted name, e.g. ``dbt.this`` of an incremental model."""
-    return read_relation(session.sql(f"select * from {name}"), model=model)
+    relation = (
+        session.table(str(name)) if is_spark(session) else session.sql(f"select * from {name}")
+    )
+    return read_relation(relation, model=model)
 
 
 def to_engine(session: Any, frame: pd.DataFrame | pa.Table) -> Any:
