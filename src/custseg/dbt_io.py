@@ -88,11 +88,13 @@ def relation_name(relation: Any) -> str:
     """The table name of a relation from ``dbt.ref``/``dbt.source``, else ``query``.
 
     DuckDB: dbt-duckdb's relations are ``select * from "db"."schema"."table"``. Spark:
-    ``spark.table(name)`` is a ``SubqueryAlias`` of the table in the analyzed plan.
+    ``spark.table(name)`` is a ``SubqueryAlias`` of the table in the analyzed plan (read
+    through the JVM, so a Spark Connect session, which has none, logs ``query``).
     """
     if is_spark(relation):
-        plan = relation._jdf.queryExecution().analyzed()
-        if plan.nodeName() == "SubqueryAlias":
+        java_frame = getattr(relation, "_jdf", None)  # absent on Spark Connect
+        plan = None if java_frame is None else java_frame.queryExecution().analyzed()
+        if plan is not None and plan.nodeName() == "SubqueryAlias":
             return str(plan.alias())
         return "query"
     match = _QUOTED_NAME.match(relation.sql_query().strip())
