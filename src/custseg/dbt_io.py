@@ -8,7 +8,8 @@ SparkSession). Moving to another engine means changing this module, not the mode
 Two kinds of access, kept apart on purpose:
 
 - **Driver reads** (:func:`read_relation`, :func:`read_sample`, :func:`read_sample_with`,
-  :func:`read_table`) bring rows into the Python process as pandas. They are for bounded
+  :func:`read_table`, and the result of :func:`query`, SQL run on the engine over named
+  relations) bring rows into the Python process as pandas. They are for bounded
   data: one-row settings, the model registry, per-segment tables and deterministic samples.
   Each one logs one line, the driver-row account::
 
@@ -41,6 +42,8 @@ DRIVER_ROWS_PREFIX = "driver rows:"
 SAMPLE_ORDER = "md5(cast({key} as string)), {key}"
 """The deterministic sample order: smallest md5 of the key first, ties by the key.
 
+The rule of macro ``customer_sample_order`` (``int_segment_features_sampled``), for the
+clustering fit's sample, which the registry draws before any SQL sample exists.
 ``cast(... as string)`` is valid SQL on DuckDB (an alias of varchar) and on Spark, so the
 same customers are sampled on both engines."""
 
