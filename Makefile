@@ -10,10 +10,21 @@ export SEGMENTS_DB_PATH ?= segments.duckdb
 export RAW_DATA_DIR ?= data/sample
 
 .PHONY: help install build docs serve lint test test-python bench backfill sample clean
+.PHONY: spark-install spark-up spark-down spark-test bench-spark
 MONTHS ?= 6
 
+# Spark (docs/running-on-spark.md). `make spark-up` serves spark://127.0.0.1:7077 for your own
+# dbt runs; spark-test and bench-spark start a cluster of their own on SPARK_RUN_PORT, so
+# they never stop the one you started, and stop theirs when they end, on failure too.
+SPARK_STAMP := $(VENV)/.installed-spark
+SPARK_RUN_PORT ?= 7078
+SPARK_RUN_DIR := target/spark-run
+SPARK_RUN_CLUSTER := SPARK_CLUSTER_DIR=$(SPARK_RUN_DIR)/cluster SPARK_MASTER_PORT=$(SPARK_RUN_PORT) \
+	SPARK_MASTER_WEBUI_PORT=8095 PYTHON=$(BIN)/python scripts/spark_cluster.sh
+SPARK_RUN_ENV := SPARK_MASTER_URL=spark://127.0.0.1:$(SPARK_RUN_PORT) SPARK_LOCAL_IP=127.0.0.1
+
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned dependencies"
@@ -57,6 +68,35 @@ backfill: install ## Build the segment history over MONTHS (default 6) monthly a
 
 sample: install ## Regenerate the embedded sample in data/sample
 	$(BIN)/python -m custseg.generate --customers 5000 --seed 42 --out data/sample
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.txt requirements-lock.txt
+	@echo "==> installing the Spark extras (dbt-spark, pyspark: about 1 GB)"
+	$(BIN)/pip install --quiet -r requirements-spark.txt -c requirements-lock.txt
+	touch $(SPARK_STAMP)
+
+spark-install: $(SPARK_STAMP) ## Install the Spark extras (requirements-spark.txt) and check Java
+	@command -v java >/dev/null 2>&1 || { echo "Java is missing: install Java 17, e.g." \
+		"'apt-get install -y openjdk-17-jre-headless' (Debian/Ubuntu), or set JAVA_HOME"; exit 1; }
+	@java -version 2>&1 | head -n 1
+
+spark-up: spark-install ## Start a Spark standalone cluster on spark://127.0.0.1:7077 (2 workers)
+	PYTHON=$(BIN)/python scripts/spark_cluster.sh up 2
+
+spark-down: ## Stop the cluster of `make spark-up`
+	PYTHON=$(BIN)/python scripts/spark_cluster.sh down
+
+spark-test: spark-install ## Own cluster; compile every model for Spark; tests/spark (Spark = DuckDB)
+	trap '$(SPARK_RUN_CLUSTER) down' EXIT; \
+	$(SPARK_RUN_CLUSTER) up 2 && \
+	$(SPARK_RUN_ENV) SEGMENTS_TARGET=spark SEGMENTS_SPARK_DIR=$(SPARK_RUN_DIR)/compile \
+		$(BIN)/dbt compile --quiet --target spark \
+		--target-path $(SPARK_RUN_DIR)/target --log-path $(SPARK_RUN_DIR)/logs && \
+	$(SPARK_RUN_ENV) $(BIN)/pytest -q -n 0 tests/spark
+
+bench-spark: spark-install ## Own cluster; Spark vs DuckDB builds at 100k and 1M: time, driver memory
+	trap '$(SPARK_RUN_CLUSTER) down' EXIT; \
+	$(SPARK_RUN_CLUSTER) up 2 && \
+	$(SPARK_RUN_ENV) $(BIN)/python scripts/bench_spark.py $(BENCH_SPARK_ARGS)
 
 clean: ## Remove build outputs (not the venv)
 	rm -rf target logs dbt_packages $(SEGMENTS_DB_PATH)

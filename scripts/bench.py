@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,20 @@ BIN = Path(sys.executable).parent
 
 # One plain DuckDB query over the raw files: the yardstick for the whole build.
 BASELINE_SQL = (Path(__file__).parent / "bench_baseline.sql").read_text()
+
+
+def peak_rss_mib(pid: int | str = "self") -> float:
+    """A process's peak resident memory (VmHWM), in MiB: this one's by default.
+
+    Not ``getrusage``: its ``ru_maxrss`` survives ``exec``, so a process started by a large
+    parent (the sweep, after writing a big warehouse) would report the parent's peak.
+    """
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    if pid != "self":
+        raise LookupError(f"process {pid} reports no VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -58,45 +73,57 @@ def keep_run_results(work: Path, tag: str, label: str, top: int = 12) -> dict:
     }
 
 
-def bench_size(
-    customers: int, work: Path, threads: str, memory_limit: str, dbt_threads: str, layout: str
-) -> dict:
-    # the default layout keeps the historical names; another layout gets its own files
-    tag = str(customers) if layout == "mixed" else f"{customers}_{layout}"
-    raw = work / f"raw_{tag}"
-    if not (raw / "shop_orders").exists() and not (raw / "shop_orders.csv").exists():
-        print(f"[{customers}] generating raw exports into {raw} ...", flush=True)
-        gen_seconds, gen_peak = measure(
-            [
-                str(BIN / "python"),
-                "-m",
-                "custseg.generate",
-                "--customers",
-                str(customers),
-                "--seed",
-                "1",
-                "--out",
-                str(raw),
-                "--layout",
-                layout,
-            ],
-            dict(os.environ),
-        )
-    else:
-        gen_seconds, gen_peak = float("nan"), float("nan")
-    size_mb = sum(f.stat().st_size for f in raw.rglob("*") if f.is_file()) / 1e6
-    env = os.environ | {
+def generate_world(customers: int, raw: Path, layout: str = "mixed") -> tuple[float, float]:
+    """Generate the benchmark world of ``customers`` (seed 1) into ``raw`` unless it is there;
+    wall seconds and peak RSS of the generator (NaN when the world was already there)."""
+    if (raw / "shop_orders").exists() or (raw / "shop_orders.csv").exists():
+        return float("nan"), float("nan")
+    print(f"[{customers}] generating raw exports into {raw} ...", flush=True)
+    return measure(
+        [
+            str(BIN / "python"),
+            "-m",
+            "custseg.generate",
+            "--customers",
+            str(customers),
+            "--seed",
+            "1",
+            "--out",
+            str(raw),
+            "--layout",
+            layout,
+        ],
+        dict(os.environ),
+    )
+
+
+def build_env(raw: Path, work: Path, tag: str) -> dict[str, str]:
+    """The environment of a benchmark build of ``raw``: every output under ``work``, named
+    by ``tag``."""
+    return os.environ | {
         "RAW_DATA_DIR": str(raw),
-        "SEGMENTS_DB_PATH": str(work / f"warehouse_{tag}.duckdb"),
-        "SEGMENTS_DUCKDB_THREADS": threads,
-        "SEGMENTS_DUCKDB_MEMORY_LIMIT": memory_limit,
-        "SEGMENTS_DBT_THREADS": dbt_threads,
         "EXPORT_DIR": str(work / f"exports_{tag}" / "activation"),
         "MART_EXPORT_DIR": str(work / f"exports_{tag}" / "marts"),
         "SEGMENT_PLOTS_DIR": str(work / f"plots_{tag}"),
         "SEGMENT_CATALOG_FILE": str(work / f"segment_catalog_{tag}.md"),
         "DBT_TARGET_PATH": str(work / f"target_{tag}"),
         "DBT_LOG_PATH": str(work / f"logs_{tag}"),
+    }
+
+
+def bench_size(
+    customers: int, work: Path, threads: str, memory_limit: str, dbt_threads: str, layout: str
+) -> dict:
+    # the default layout keeps the historical names; another layout gets its own files
+    tag = str(customers) if layout == "mixed" else f"{customers}_{layout}"
+    raw = work / f"raw_{tag}"
+    gen_seconds, gen_peak = generate_world(customers, raw, layout)
+    size_mb = sum(f.stat().st_size for f in raw.rglob("*") if f.is_file()) / 1e6
+    env = build_env(raw, work, tag) | {
+        "SEGMENTS_DB_PATH": str(work / f"warehouse_{tag}.duckdb"),
+        "SEGMENTS_DUCKDB_THREADS": threads,
+        "SEGMENTS_DUCKDB_MEMORY_LIMIT": memory_limit,
+        "SEGMENTS_DBT_THREADS": dbt_threads,
     }
     # An empty warehouse: also drop a write-ahead log or spill folder left by a killed run.
     database = Path(env["SEGMENTS_DB_PATH"])

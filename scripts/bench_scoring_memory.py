@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from bench import peak_rss_mib
 from custseg.dbt_io import iter_batches, read_relation
 from custseg.segments import assign, registry
 from custseg.segments.settings import KEY_COLUMN
@@ -62,18 +62,6 @@ def duckdb_bytes(con: duckdb.DuckDBPyConnection) -> int:
     ``con`` must be a second cursor of the database: the first one is busy streaming.
     """
     return int(con.sql("select sum(memory_usage_bytes) from duckdb_memory()").fetchall()[0][0])
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident memory (VmHWM), in MiB.
-
-    Not ``getrusage``: its ``ru_maxrss`` survives ``exec``, so a process started by a large
-    parent (the sweep, after writing a big warehouse) would report the parent's peak.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(args: argparse.Namespace) -> dict:

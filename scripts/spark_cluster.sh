@@ -68,6 +68,7 @@ start() {
     for _ in $(seq 1 90); do
         if [ "$(registered_workers)" -ge "$workers" ]; then
             echo "cluster up: $workers workers registered with $MASTER_URL (logs in $CLUSTER_DIR)"
+            echo "dbt on it: export SEGMENTS_TARGET=spark SPARK_MASTER_URL=$MASTER_URL SPARK_LOCAL_IP=127.0.0.1"
             return 0
         fi
         sleep 1

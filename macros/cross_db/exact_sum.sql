@@ -11,7 +11,7 @@
     cast(
         sum(cast({{ expression }} as {{ exact_decimal_type(scale) }}))
         {%- if over %} over ({{ over }}){% endif %}
-        as double precision
+        as {{ type_double() }}
     )
 {%- endmacro %}
 

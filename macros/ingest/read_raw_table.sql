@@ -5,8 +5,8 @@
     marks them optional; a missing required column stops the build with the table, file
     and column named. An optional table with no files is an empty relation.
 
-    Dispatched: on DuckDB the raw exports are files under env RAW_DATA_DIR; on a warehouse
-    (`default__`) they are loaded tables, read through the source relation.
+    Dispatched: on DuckDB and Spark the raw exports are files under env RAW_DATA_DIR; on a
+    warehouse (`default__`) they are loaded tables, read through the source relation.
 -#}
 {% macro read_raw_table(source_relation) -%}
     {{ return(adapter.dispatch('read_raw_table', 'customer_segments')(source_relation)) }}
@@ -31,17 +31,8 @@
         {{ return('select 1 as _source_file') }}
     {%- endif -%}
     {%- set contract = raw_table_contract(source_relation) -%}
-    {%- set raw_dir = env_var('RAW_DATA_DIR', 'data/sample') -%}
-    {%- set files = list_raw_files(raw_dir, contract.name) -%}
-
+    {%- set files = list_raw_table_files(contract) -%}
     {%- if files | length == 0 -%}
-        {%- if contract.is_required_table -%}
-            {{ exceptions.raise_compiler_error(
-                "Required raw table '" ~ contract.name ~ "' not found in RAW_DATA_DIR='" ~ raw_dir
-                ~ "': expected " ~ contract.name ~ ".csv, " ~ contract.name ~ ".parquet or a folder "
-                ~ contract.name ~ "/ of such files."
-            ) }}
-        {%- endif -%}
         {{ return(empty_raw_table(contract)) }}
     {%- endif -%}
 
@@ -57,37 +48,17 @@
                 the file; Parquet gives it directly, which needs no window over the file. -#}
             {%- set row_number = 'row_number() over ()' -%}
         {%- endif -%}
-        {#- Match header names case-insensitively; extra columns are ignored. -#}
-        {%- set described = run_query('describe select * from ' ~ reader) -%}
-        {%- set present = {} -%}
-        {%- for row in described.rows -%}
-            {%- do present.update({(row[0] | trim | lower): row[0]}) -%}
-        {%- endfor -%}
-        {%- set expressions = [] -%}
-        {%- for column in contract.columns -%}
-            {%- if column.name in present -%}
-                {%- do expressions.append(
-                    'cast("' ~ present[column.name] ~ '" as varchar) as ' ~ column.name
-                ) -%}
-            {%- elif column.is_optional -%}
-                {%- do expressions.append('cast(null as varchar) as ' ~ column.name) -%}
-            {%- else -%}
-                {%- if file.format == 'csv' and present | length == 1 -%}
-                    {#- The sniffer found one column: usually rows with more or fewer fields
-                        than the header. Say which rows, not just that a column is missing. -#}
-                    {{ raise_ragged_csv_error(contract.name, file.path, quoted_path) }}
-                {%- endif -%}
-                {{ exceptions.raise_compiler_error(
-                    "Raw table '" ~ contract.name ~ "', file '" ~ file.path
-                    ~ "': required column '" ~ column.name ~ "' is missing. Columns found: "
-                    ~ (present.keys() | list | sort | join(', ')) ~ "."
-                ) }}
-            {%- endif -%}
-        {%- endfor -%}
+        {%- set present = raw_file_columns('describe select * from ' ~ reader) -%}
+        {%- set required = contract.columns | rejectattr('is_optional') | map(attribute='name') -%}
+        {%- if file.format == 'csv' and present | length == 1 and required | reject('in', present) | list -%}
+            {#- The sniffer found one column: usually rows with more or fewer fields than the
+                header. Say which rows, not just that a column is missing. -#}
+            {{ raise_ragged_csv_error(contract.name, file.path, quoted_path) }}
+        {%- endif -%}
         {%- do selects.append(
             "select '" ~ (file.relative_path | replace("'", "''")) ~ "' as _source_file, "
             ~ row_number ~ " as _source_row_number, "
-            ~ expressions | join(', ')
+            ~ raw_column_expressions(contract, file, present) | join(', ')
             ~ ' from ' ~ reader
         ) -%}
     {%- endfor -%}
@@ -100,24 +71,21 @@
     line breaks stay inside their field, and the file is not split, so it is one partition and
     `monotonically_increasing_id()` counts its records from 0) and RFC 4180 quotes (`""`
     inside a quoted field); a Parquet file by path, with Spark's `_metadata.row_index`. Every
-    column is read as text. The same files, order, headers and errors as on DuckDB.
+    column is read as text. The same files, order, headers and errors as on DuckDB, and the
+    same values: an unquoted empty field is null and a quoted one (`""`) is '' (Spark's
+    default reads both as null; `nullValue` is set to a NUL character so that only unquoted
+    empties are null). A UTF-8 BOM and CRLF line ends are read as DuckDB reads them, gzip too.
+    A row with more or fewer fields than the header fails the build (`FAILFAST`, where
+    Spark's default would silently drop or pad fields): Spark's message names the file and
+    the record, not the line numbers DuckDB's check lists.
 -#}
 {% macro spark__read_raw_table(source_relation) -%}
     {%- if not execute -%}
         {{ return('select 1 as _source_file') }}
     {%- endif -%}
     {%- set contract = raw_table_contract(source_relation) -%}
-    {%- set raw_dir = env_var('RAW_DATA_DIR', 'data/sample') -%}
-    {%- set files = list_raw_files(raw_dir, contract.name) -%}
-
+    {%- set files = list_raw_table_files(contract) -%}
     {%- if files | length == 0 -%}
-        {%- if contract.is_required_table -%}
-            {{ exceptions.raise_compiler_error(
-                "Required raw table '" ~ contract.name ~ "' not found in RAW_DATA_DIR='" ~ raw_dir
-                ~ "': expected " ~ contract.name ~ ".csv, " ~ contract.name ~ ".parquet or a folder "
-                ~ contract.name ~ "/ of such files."
-            ) }}
-        {%- endif -%}
         {{ return(empty_raw_table(contract)) }}
     {%- endif -%}
 
@@ -132,35 +100,16 @@
             {%- do run_query(
                 'create or replace temporary view ' ~ reader ~ " using csv options (path '"
                 ~ quoted_path ~ "', header 'true', multiLine 'true', quote '\"', escape '\"', "
-                ~ "inferSchema 'false', mode 'PERMISSIVE')"
+                ~ "nullValue '\\u0000', inferSchema 'false', mode 'FAILFAST')"
             ) -%}
             {%- set row_number = 'monotonically_increasing_id() + 1' -%}
         {%- endif -%}
-        {%- set described = run_query('describe query select * from ' ~ reader) -%}
-        {%- set present = {} -%}
-        {%- for row in described.rows -%}
-            {%- do present.update({(row[0] | trim | lower): row[0]}) -%}
-        {%- endfor -%}
-        {%- set expressions = [] -%}
-        {%- for column in contract.columns -%}
-            {%- if column.name in present -%}
-                {%- do expressions.append(
-                    'cast(`' ~ present[column.name] ~ '` as string) as ' ~ column.name
-                ) -%}
-            {%- elif column.is_optional -%}
-                {%- do expressions.append('cast(null as string) as ' ~ column.name) -%}
-            {%- else -%}
-                {{ exceptions.raise_compiler_error(
-                    "Raw table '" ~ contract.name ~ "', file '" ~ file.path
-                    ~ "': required column '" ~ column.name ~ "' is missing. Columns found: "
-                    ~ (present.keys() | list | sort | join(', ')) ~ "."
-                ) }}
-            {%- endif -%}
-        {%- endfor -%}
         {%- do selects.append(
             "select '" ~ (file.relative_path | replace("'", "\\'")) ~ "' as _source_file, "
             ~ 'cast(' ~ row_number ~ ' as bigint) as _source_row_number, '
-            ~ expressions | join(', ')
+            ~ raw_column_expressions(
+                contract, file, raw_file_columns('describe query select * from ' ~ reader)
+            ) | join(', ')
             ~ ' from ' ~ reader
         ) -%}
     {%- endfor -%}

@@ -14,7 +14,7 @@
     model_version,
     key_column='customer_id'
 ) %}
-    {%- set double_type = 'double precision' %}
+    {%- set double_type = type_double() %}
     with
 
     model_preprocessing as (

@@ -6,8 +6,11 @@ folder dbt runs in), each with a `manifest.json`. Every file is written to a tem
 and renamed into place, and files of earlier runs that are no longer current are removed, so
 a rerun replaces the export. Nothing is written to the warehouse except this report.
 
-Customers stream from `int_activation_audience` in batches (var `activation_batch_rows`),
-sorted by `customer_id`, through `custseg.activation.export_all`. Who goes where (consent,
+On DuckDB, customers stream from `int_activation_audience` in batches (var
+`activation_batch_rows`), sorted by `customer_id`, through `custseg.activation.export_all`.
+On Spark the executors build and write the rows (`custseg.activation.engine_export`): each
+file is a folder of part files, each destination folder is staged and swapped in whole,
+and only the per-file counts reach the driver. Who goes where (consent,
 suppression, the control group) is decided in that SQL model; the export applies the flags,
 platform hashing and the minimum audiences (var `activation_min_audience`), and records var
 `control_group_share` in the manifests. `generated_at` (manifests and the CRM
@@ -25,7 +28,7 @@ import pandas as pd
 from custseg import project_vars
 from custseg.activation import export_all
 from custseg.activation.files import MANIFEST_NAME
-from custseg.dbt_io import iter_batches, log_progress, read_relation
+from custseg.dbt_io import is_spark, iter_batches, log_progress, read_relation, to_engine
 
 MODEL = "rpt_activation_exports"
 REPORT_COLUMNS = {
@@ -145,16 +148,24 @@ def model(dbt, session):
     batch_rows = project_vars.integer("activation_batch_rows", configured_rows, minimum=1)
     control_share = project_vars.number("control_group_share", configured_share, low=0.0, high=1.0)
     min_audience = project_vars.required("activation_min_audience", configured_min_audience)
-    as_of_date = read_relation(dbt.ref("int_as_of_date"))["as_of_date"].dt.date.iloc[0]
-    segments = read_relation(dbt.ref("dim_segments"))
+    as_of = read_relation(dbt.ref("int_as_of_date"), model=MODEL)["as_of_date"]
+    as_of_date = pd.to_datetime(as_of).dt.date.iloc[0]
+    segments = read_relation(dbt.ref("dim_segments"), model=MODEL)
     model_version = int(segments["model_version"].max())
     generated_at = generated_at_for(as_of_date, project_vars.optional(configured_generated_at))
     log_progress(
         f"{MODEL}: exporting model version {model_version}, as-of date {as_of_date}, into "
         f"{export_dir} (control share {control_share}, batches of {batch_rows:,})"
     )
+    audience = dbt.ref("int_activation_audience")
+    # DuckDB streams sorted batches through the driver; Spark's executors write the files
+    customers = (
+        audience
+        if is_spark(audience)
+        else iter_batches(audience, batch_rows, order_by="customer_id")
+    )
     manifests = export_all(
-        iter_batches(dbt.ref("int_activation_audience"), batch_rows, order_by="customer_id"),
+        customers,
         export_dir,
         str(model_version),
         as_of_date,
@@ -167,4 +178,4 @@ def model(dbt, session):
             f"{MODEL}: {destination}/: {len(manifest['files'])} files, "
             f"{manifest['total_rows']:,} rows, {len(manifest['skipped'])} skipped"
         )
-    return report_rows(manifests, export_dir, model_version)
+    return to_engine(session, report_rows(manifests, export_dir, model_version))

@@ -2,11 +2,14 @@
 
 Side effect (documented in docs block `mart_exports`): writes `<mart>.parquet` into env
 `MART_EXPORT_DIR` (its default is in this model's YAML config; git-ignored, relative to the
-folder dbt runs in). Each file is written by DuckDB through the project's atomic writer
-(`custseg.files.write_atomically`: a temporary file renamed over the final name), so a
-reader sees the previous complete file or the new one; nothing is created in the warehouse
-(no `external` views pointing at files). Restricted marts (personal data) are never
-exported. Rows are written in key order, so the same data gives byte-identical files.
+folder dbt runs in). The engine writes each file (`custseg.engine_files.write_parquet_export`):
+DuckDB one file through the project's atomic writer (`custseg.files.write_atomically`: a
+temporary file renamed over the final name), Spark's executors a folder `<mart>.parquet/`
+of part files, staged and swapped into place; either way a reader sees the previous
+complete export or the new one, and no mart row passes through the driver. Nothing is
+created in the warehouse (no `external` views pointing at files). Restricted marts
+(personal data) are never exported. Rows are written in key order, so the same data gives
+byte-identical files on DuckDB.
 """
 
 from pathlib import Path
@@ -14,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from custseg import project_vars
-from custseg.dbt_io import count_rows, log_progress
-from custseg.files import write_atomically
+from custseg.dbt_io import log_progress, to_engine
+from custseg.engine_files import write_parquet_export
 
 MODEL = "rpt_mart_exports"
 
@@ -44,9 +47,7 @@ def model(dbt, session):
     rows = []
     for mart_name, (relation, key) in marts.items():
         path = export_dir / f"{mart_name}.parquet"
-        ordered = relation.order(key)
-        size, digest = write_atomically(ordered.write_parquet, path)
-        row_count = count_rows(relation)
+        row_count, (size, digest) = write_parquet_export(relation, key, path)
         log_progress(f"{MODEL}: {path} ({row_count:,} rows, {size:,} bytes)")
         rows.append(
             {
@@ -58,4 +59,4 @@ def model(dbt, session):
                 "sha256": digest,
             }
         )
-    return pd.DataFrame(rows)
+    return to_engine(session, pd.DataFrame(rows))

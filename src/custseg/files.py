@@ -21,7 +21,8 @@ from typing import NamedTuple
 TEMPORARY_FILE = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")
 """Names of the temporary files :func:`temporary_path` gives (left over only after a crash)."""
 
-_CHUNK = 1 << 20
+CHUNK = 1 << 20
+"""Bytes read at a time when hashing a file."""
 
 
 class FileDigest(NamedTuple):
@@ -41,7 +42,7 @@ def publish(temporary: str | os.PathLike[str], path: str | os.PathLike[str]) -> 
     """Move a complete (already synced) temporary file over ``path`` and sync the folder."""
     target = Path(path)
     os.replace(temporary, target)
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
 
 
 def write_atomically(write: Callable[[Path], object], path: str | os.PathLike[str]) -> FileDigest:
@@ -80,13 +81,13 @@ def file_digest(path: str | os.PathLike[str]) -> FileDigest:
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
+        while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
     return FileDigest(size, digest.hexdigest())
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make a rename in ``directory`` durable (a no-op where folders cannot be opened)."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -561,3 +561,13 @@ def test_string_and_object_columns_give_identical_files(tmp_path: Path) -> None:
     assert files
     for name in files:
         assert (tmp_path / "str" / name).read_bytes() == (tmp_path / "object" / name).read_bytes()
+
+
+def test_a_spark_layout_in_the_export_folder_is_replaced_by_files(tmp_path: Path) -> None:
+    parts = tmp_path / "crm" / "customers.csv"
+    parts.mkdir(parents=True)
+    (parts / "part-00000.csv").write_text("customer_id\nC1\n")
+    customers = make_customers(12, {1: "One"})
+    run_export(tmp_path, audience(customers))
+    assert parts.is_file()
+    assert read_csv(parts)["customer_id"].tolist() == customers["customer_id"].tolist()

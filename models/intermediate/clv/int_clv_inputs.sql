@@ -53,10 +53,8 @@ final as (
         ) }} as t,
         case
             when customer_histories.purchase_day_count > 1
-                then cast(
-                    customer_histories.repeat_revenue / (customer_histories.purchase_day_count - 1)
-                    as double precision
-                )
+                then cast(customer_histories.repeat_revenue as {{ type_double() }})
+                / (customer_histories.purchase_day_count - 1)
         end as monetary_value,
 
         -- dates

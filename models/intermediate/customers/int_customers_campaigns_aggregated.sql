@@ -64,9 +64,9 @@ final as (
         -- numerics
         campaign_touch_count,
         sent_campaign_count,
-        opened_campaign_count * 1.0 / nullif(sent_campaign_count, 0) as open_rate,
-        clicked_campaign_count * 1.0 / nullif(sent_campaign_count, 0) as click_rate,
-        converted_campaign_count * 1.0 / nullif(sent_campaign_count, 0) as conversion_rate
+        cast(opened_campaign_count as {{ type_double() }}) / nullif(sent_campaign_count, 0) as open_rate,
+        cast(clicked_campaign_count as {{ type_double() }}) / nullif(sent_campaign_count, 0) as click_rate,
+        cast(converted_campaign_count as {{ type_double() }}) / nullif(sent_campaign_count, 0) as conversion_rate
 
     from customer_totals
 )

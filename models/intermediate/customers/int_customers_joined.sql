@@ -21,7 +21,7 @@
     'unknown',
 ] %}
 {%- set device_types = ['desktop', 'mobile', 'tablet', 'unknown'] %}
-{%- set double_type = 'double precision' %}
+{%- set double_type = type_double() %}
 
 with
 
@@ -117,7 +117,7 @@ final as (
             as returned_order_count,
         cast(coalesce(customer_orders.total_revenue, 0) as {{ dbt.type_numeric() }})
             as total_revenue,
-        cast(customer_orders.avg_order_value as {{ dbt.type_numeric() }}) as avg_order_value,
+        {{ cast_double_as_numeric('customer_orders.avg_order_value') }} as avg_order_value,
         cast(customer_orders.days_since_last_order as {{ dbt.type_int() }}) as days_since_last_order,
         cast(customer_orders.tenure_days as {{ dbt.type_int() }}) as tenure_days,
         cast(customer_orders.return_rate as {{ double_type }}) as return_rate,
@@ -157,7 +157,7 @@ final as (
             as cart_session_count,
         cast(coalesce(customer_sessions.abandoned_cart_count, 0) as {{ dbt.type_bigint() }})
             as abandoned_cart_count,
-        cast(customer_sessions.abandoned_cart_value as {{ dbt.type_numeric() }})
+        {{ cast_double_as_numeric('customer_sessions.abandoned_cart_value') }}
             as abandoned_cart_value,
         cast(customer_sessions.days_since_last_session as {{ dbt.type_int() }})
             as days_since_last_session,

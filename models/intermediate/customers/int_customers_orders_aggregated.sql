@@ -99,19 +99,19 @@ final as (
         order_totals.returned_order_count,
         coalesce(purchase_totals.total_revenue, 0) as total_revenue,
         coalesce(purchase_totals.total_discount, 0) as total_discount,
-        purchase_totals.total_revenue / purchase_totals.order_count as avg_order_value,
+        cast(purchase_totals.total_revenue as {{ type_double() }}) / purchase_totals.order_count as avg_order_value,
         {{ dbt.datediff('purchase_totals.last_order_date', 'order_totals.as_of_date', 'day') }}
             as days_since_last_order,
         {{ dbt.datediff('purchase_totals.first_order_date', 'order_totals.as_of_date', 'day') }}
             as tenure_days,
-        order_totals.returned_order_count * 1.0 / order_totals.all_order_count as return_rate,
-        purchase_totals.total_discount
+        cast(order_totals.returned_order_count as {{ type_double() }}) / order_totals.all_order_count as return_rate,
+        cast(purchase_totals.total_discount as {{ type_double() }})
         / nullif(purchase_totals.total_revenue + purchase_totals.total_discount, 0)
             as discount_share_of_revenue,
-        purchase_totals.discounted_order_count * 1.0 / purchase_totals.order_count
+        cast(purchase_totals.discounted_order_count as {{ type_double() }}) / purchase_totals.order_count
             as discount_share_of_orders,
         {%- for channel_group in channel_groups %}
-            purchase_totals.{{ channel_group }}_order_count * 1.0 / purchase_totals.order_count
+            cast(purchase_totals.{{ channel_group }}_order_count as {{ type_double() }}) / purchase_totals.order_count
                 as share_orders_{{ channel_group }},
         {%- endfor %}
 

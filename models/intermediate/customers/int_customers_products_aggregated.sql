@@ -85,7 +85,8 @@ final as (
         customer_totals.item_order_count,
         customer_totals.item_quantity,
         customer_totals.item_revenue,
-        customer_totals.item_revenue / customer_totals.item_order_count as avg_basket_value
+        cast(customer_totals.item_revenue as {{ type_double() }}) / customer_totals.item_order_count
+            as avg_basket_value
 
     from customer_totals
     left join top_categories

@@ -30,9 +30,9 @@ rfm_values as (
         order_count,
         total_revenue,
         -- compared as the cut points were computed, in double precision
-        cast(days_since_last_order as double precision) as recency_value,
-        cast(order_count as double precision) as frequency_value,
-        cast(total_revenue as double precision) as monetary_value
+        cast(days_since_last_order as {{ type_double() }}) as recency_value,
+        cast(order_count as {{ type_double() }}) as frequency_value,
+        cast(total_revenue as {{ type_double() }}) as monetary_value
     from customer_orders
     where order_count > 0
 ),

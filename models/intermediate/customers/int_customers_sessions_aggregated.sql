@@ -65,11 +65,11 @@ final as (
             dbt.cast('customer_sessions.last_session_started_at', 'date'),
             'as_of.as_of_date', 'day') }} as days_since_last_session,
         {%- for traffic_source in traffic_sources %}
-            customer_sessions.{{ traffic_source }}_session_count * 1.0
+            cast(customer_sessions.{{ traffic_source }}_session_count as {{ type_double() }})
             / customer_sessions.web_session_count as share_sessions_source_{{ traffic_source }},
         {%- endfor %}
         {%- for device_type in device_types %}
-            customer_sessions.{{ device_type }}_device_session_count * 1.0
+            cast(customer_sessions.{{ device_type }}_device_session_count as {{ type_double() }})
             / customer_sessions.web_session_count as share_sessions_device_{{ device_type }},
         {%- endfor %}
 

@@ -35,8 +35,8 @@ final as (
         -- numerics
         count(*) as ticket_count,
         sum(case when is_complaint then 1 else 0 end) as complaint_ticket_count,
-        sum(case when is_complaint then 1 else 0 end) * 1.0 / count(*) as complaint_share,
-        avg(satisfaction_score * 1.0) as avg_satisfaction_score,
+        cast(sum(case when is_complaint then 1 else 0 end) as {{ type_double() }}) / count(*) as complaint_share,
+        {{ avg_as_double('satisfaction_score') }} as avg_satisfaction_score,
         -- exact_avg: resolution hours are floating point, and a plain avg could differ in the
         -- last digits between two builds of the same data
         {{ exact_avg('case when is_resolved_before_as_of then resolution_hours end') }}

@@ -33,7 +33,7 @@ quintiles as (
         {%- for metric, column, direction in rfm_metrics %}
             {%- for quantile in quantiles %}
                 percentile_cont({{ quantile / 100 }}) within group (
-                    order by cast({{ column }} as double precision)
+                    order by cast({{ column }} as {{ type_double() }})
                 ) as {{ metric }}_p{{ quantile }},
             {%- endfor %}
         {%- endfor %}
@@ -51,12 +51,12 @@ cut_points as (
                 '{{ metric }}' as rfm_metric,
                 {{ score }} as rfm_score,
                 {% if interval_number == 1 -%}
-                    cast(null as double precision)
+                    cast(null as {{ type_double() }})
                 {%- else -%}
                     {{ metric }}_p{{ (interval_number - 1) * 20 }}
                 {%- endif %} as lower_bound,
                 {% if interval_number == 5 -%}
-                    cast(null as double precision)
+                    cast(null as {{ type_double() }})
                 {%- else -%}
                     {{ metric }}_p{{ interval_number * 20 }}
                 {%- endif %} as upper_bound,

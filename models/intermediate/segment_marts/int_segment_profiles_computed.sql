@@ -31,7 +31,7 @@
     {%- endif %}
 {%- endfor %}
 {%- set no_purchase_segment_id = special_segment_ids().no_purchase %}
-{%- set double_type = 'double precision' %}
+{%- set double_type = type_double() %}
 
 with
 

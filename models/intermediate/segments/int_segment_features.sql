@@ -6,7 +6,7 @@
     the rule-based segment 0, and objectors the placeholder segment -2.
 -#}
 
-{%- set double_type = 'double precision' %}
+{%- set double_type = type_double() %}
 
 with
 

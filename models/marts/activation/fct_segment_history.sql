@@ -7,6 +7,9 @@
     the earlier attempt.
 -#}
 
+{#- delete+insert by the unique key; on Spark, an overwrite of this run's partitions. -#}
+{{ config(**run_history_incremental_config(['as_of_date', 'model_version'])) }}
+
 with
 
 customer_segments as (

@@ -93,7 +93,7 @@ final as (
         -- numerics
         ordered_runs.run_number,
         counted.customer_count,
-        counted.customer_count * 1.0 / sum(counted.customer_count) over (
+        cast(counted.customer_count as {{ type_double() }}) / sum(counted.customer_count) over (
             partition by counted.run_number, counted.from_segment_id
         ) as share_of_from_segment,
         ordered_runs.run_customer_count,

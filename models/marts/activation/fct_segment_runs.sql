@@ -41,7 +41,9 @@ final as (
         runs.as_of_date,
 
         -- the run's place among the runs
-        row_number() over (order by runs.as_of_date, runs.model_version) as run_number,
+        cast(
+            row_number() over (order by runs.as_of_date, runs.model_version) as {{ dbt.type_bigint() }}
+        ) as run_number,
         count(*) over () as run_count,
         lag(runs.model_version) over (
             order by runs.as_of_date, runs.model_version

@@ -140,10 +140,10 @@ shares as (
         coalesce(current_sizes.active_customer_count, 0) as active_customer_count,
         coalesce(current_sizes.churned_customer_count, 0) as churned_customer_count,
         coalesce(current_sizes.control_customer_count, 0) as control_customer_count,
-        coalesce(current_sizes.customer_count, 0) * 1.0 / ordered_runs.run_customer_count as customer_share,
+        cast(coalesce(current_sizes.customer_count, 0) as {{ type_double() }}) / ordered_runs.run_customer_count as customer_share,
         case
             when ordered_runs.previous_run_customer_count is not null
-                then coalesce(previous_sizes.customer_count, 0) * 1.0 / ordered_runs.previous_run_customer_count
+                then cast(coalesce(previous_sizes.customer_count, 0) as {{ type_double() }}) / ordered_runs.previous_run_customer_count
         end as previous_customer_share
     from run_segments
     inner join ordered_runs
@@ -288,7 +288,7 @@ touch_costs as (
     select
         touches.customer_id,
         touches.event_at,
-        campaigns.campaign_cost * 1.0 / campaign_touch_counts.touch_count as touch_cost
+        cast(campaigns.campaign_cost as {{ type_double() }}) / campaign_touch_counts.touch_count as touch_cost
     from touches
     inner join campaign_touch_counts
         on touches.campaign_id = campaign_touch_counts.campaign_id
@@ -519,9 +519,9 @@ run_totals as (
         *,
         -- exact: the PSI is compared with the refit threshold, so no last-digit drift
         {{ exact_sum('psi_contribution', over='partition by run_number') }} as psi,
-        sum(changed_customer_count) over (partition by run_number) * 1.0
+        cast(sum(changed_customer_count) over (partition by run_number) as {{ type_double() }})
         / nullif(sum(returning_customer_count) over (partition by run_number), 0) as run_changed_customer_share,
-        sum(case when is_stale then 1 else 0 end) over (partition by run_number) * 1.0
+        cast(sum(case when is_stale then 1 else 0 end) over (partition by run_number) as {{ type_double() }})
         / nullif(sum(case when is_behavioural_segment then 1 else 0 end) over (partition by run_number), 0)
             as stale_segment_share,
         max(segment_row_model_silhouette) over (partition by run_number) as model_silhouette
@@ -558,21 +558,21 @@ final as (
         end as centroid_shift,
         silhouette,
         model_silhouette,
-        changed_customer_count * 1.0 / nullif(returning_customer_count, 0) as changed_customer_share,
+        cast(changed_customer_count as {{ type_double() }}) / nullif(returning_customer_count, 0) as changed_customer_share,
         run_changed_customer_share,
 
         -- numerics: age, staleness, churn
         run_number - first_run_number as segment_age_runs,
         {{ dbt.datediff('first_as_of_date', 'as_of_date', 'day') }} as segment_age_days,  -- noqa: LT05
         stale_segment_share,
-        churned_customer_count * 1.0 / nullif(ordering_customer_count, 0) as churn_rate,
+        cast(churned_customer_count as {{ type_double() }}) / nullif(ordering_customer_count, 0) as churn_rate,
         control_customer_count,
 
         -- numerics: response while the run was live (null without a window)
         case when has_response_window then touched_customer_count end as touched_customer_count,
         case when has_response_window then attributed_conversion_count end as attributed_conversion_count,
         case
-            when has_response_window then responding_customer_count * 1.0 / nullif(touched_customer_count, 0)
+            when has_response_window then cast(responding_customer_count as {{ type_double() }}) / nullif(touched_customer_count, 0)
         end as campaign_response_rate,
         case when has_response_window then allocated_campaign_cost end as allocated_campaign_cost,
         case when has_response_window then attributed_revenue end as attributed_revenue,
@@ -580,17 +580,17 @@ final as (
             when has_response_window then attributed_revenue / nullif(allocated_campaign_cost, 0)
         end as roas,
         case
-            when has_response_window then treated_purchaser_count * 1.0 / nullif(treated_customer_count, 0)
+            when has_response_window then cast(treated_purchaser_count as {{ type_double() }}) / nullif(treated_customer_count, 0)
         end as treated_purchase_rate,
         case
             when has_response_window
-                then control_purchaser_count * 1.0 / nullif(customer_count - treated_customer_count, 0)
+                then cast(control_purchaser_count as {{ type_double() }}) / nullif(customer_count - treated_customer_count, 0)
         end as control_purchase_rate,
         case
             when has_response_window
                 then
-                    treated_purchaser_count * 1.0 / nullif(treated_customer_count, 0)
-                    - control_purchaser_count * 1.0 / nullif(customer_count - treated_customer_count, 0)
+                    cast(treated_purchaser_count as {{ type_double() }}) / nullif(treated_customer_count, 0)
+                    - cast(control_purchaser_count as {{ type_double() }}) / nullif(customer_count - treated_customer_count, 0)
         end as purchase_rate_lift,
 
         -- booleans

@@ -25,7 +25,7 @@ final as (
         coalesce(staged_rows, 0) as staged_rows,
         coalesce(rejected_rows, 0) as rejected_rows,
         case
-            when raw_rows > 0 then coalesce(rejected_rows, 0) * 1.0 / raw_rows else 0
+            when raw_rows > 0 then cast(coalesce(rejected_rows, 0) as double) / raw_rows else 0
         end as reject_share
     from unioned
 )

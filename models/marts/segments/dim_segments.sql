@@ -18,7 +18,7 @@
 {%- set no_purchase_segment_id = special_segment_ids().no_purchase %}
 {%- set noise_segment_id = special_segment_ids().noise %}
 {%- set objection_segment = profiling_objection_segment() %}
-{%- set double_type = 'double precision' %}
+{%- set double_type = type_double() %}
 
 with
 
@@ -147,7 +147,7 @@ mix_ranked as (
         mix_counts.segment_id,
         mix_counts.mix_name,
         mix_counts.mix_value,
-        mix_counts.mix_customer_count * 1.0 / segment_totals.customer_count as mix_share,
+        cast(mix_counts.mix_customer_count as {{ double_type }}) / segment_totals.customer_count as mix_share,
         row_number() over (
             partition by mix_counts.segment_id, mix_counts.mix_name
             order by mix_counts.mix_customer_count desc, mix_counts.mix_value asc
@@ -276,7 +276,7 @@ segment_staleness as (
             when segment_totals.active_customer_count = 0
                 then 'no customer ordered within the last {{ churn_window_days }} days'
             when
-                segment_totals.ordering_customer_count * 1.0
+                cast(segment_totals.ordering_customer_count as {{ double_type }})
                 / nullif(overall_totals.ordering_customer_count, 0) < {{ stale_min_share }}
                 then 'fewer than {{ stale_min_share * 100 }}% of the customers with an order'
         end as stale_reason
@@ -319,15 +319,9 @@ final as (
         -- value
         segment_totals.order_count,
         cast(segment_totals.total_revenue as {{ double_type }}) as total_revenue,
-        cast(
-            segment_totals.total_revenue / nullif(overall_totals.total_revenue, 0) as {{ double_type }}
-        ) as revenue_share,
-        cast(
-            segment_totals.total_revenue / nullif(segment_totals.order_count, 0) as {{ double_type }}
-        ) as avg_order_value,
-        cast(
-            segment_totals.total_revenue / segment_totals.customer_count as {{ double_type }}
-        ) as revenue_per_customer,
+        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(overall_totals.total_revenue, 0) as revenue_share,
+        cast(segment_totals.total_revenue as {{ double_type }}) / nullif(segment_totals.order_count, 0) as avg_order_value,
+        cast(segment_totals.total_revenue as {{ double_type }}) / segment_totals.customer_count as revenue_per_customer,
         cast(segment_totals.mean_predicted_clv as {{ double_type }}) as mean_predicted_clv,
         cast(segment_totals.median_predicted_clv as {{ double_type }}) as median_predicted_clv,
 
@@ -353,11 +347,9 @@ final as (
         {%- endfor %}
 
         -- behaviour
-        cast(
-            segment_totals.total_discount
-            / nullif(segment_totals.total_revenue + segment_totals.total_discount, 0)
-            as {{ double_type }}
-        ) as discount_share_of_revenue,
+        cast(segment_totals.total_discount as {{ double_type }})
+        / nullif(segment_totals.total_revenue + segment_totals.total_discount, 0)
+            as discount_share_of_revenue,
         cast(
             segment_totals.discounted_order_count * 1.0 / nullif(segment_totals.order_count, 0)
             as {{ double_type }}

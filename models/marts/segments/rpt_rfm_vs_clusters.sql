@@ -32,15 +32,15 @@ final as (
         -- numerics
         customer_count,
         cast(
-            customer_count * 1.0 / sum(customer_count) over () as double precision
+            customer_count * 1.0 / sum(customer_count) over () as {{ type_double() }}
         ) as share_of_customers,
         cast(
             customer_count * 1.0 / sum(customer_count) over (partition by rfm_segment)
-            as double precision
+            as {{ type_double() }}
         ) as share_of_rfm_segment,
         cast(
             customer_count * 1.0 / sum(customer_count) over (partition by segment_id)
-            as double precision
+            as {{ type_double() }}
         ) as share_of_segment
 
     from pair_counts

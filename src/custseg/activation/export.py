@@ -59,9 +59,11 @@ from custseg.activation.files import (
     ExportFile,
     format_date,
     format_timestamp,
+    remove_part_folders,
     remove_stale_files,
     write_manifest,
 )
+from custseg.dbt_io import is_spark
 
 DESTINATIONS: tuple[str, ...] = ("crm", "email", "ads")
 SKIP_REASON = "below_min_audience"
@@ -70,6 +72,7 @@ AD_FILE_PREFIXES: dict[str, str] = {
     "google": "google_customer_match",
     "meta": "meta_custom_audience",
 }
+AD_COLUMNS: dict[str, tuple[str, ...]] = {"google": GOOGLE_COLUMNS, "meta": META_COLUMNS}
 
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -98,12 +101,63 @@ def resolve_min_audience(min_audience: Mapping[str, int]) -> dict[str, int]:
     return resolved
 
 
+def destination_settings(
+    minimums: Mapping[str, int], control_share: float
+) -> dict[str, dict[str, Any]]:
+    """The manifest fields of each destination that come from the configuration."""
+    return {
+        "crm": {"min_audience": minimums["crm"], "control_share": control_share},
+        "email": {"min_audience": minimums["email"], "control_share": control_share},
+        "ads": {
+            "min_audience": {platform: minimums[platform] for platform in AD_FILE_PREFIXES},
+            "control_share": control_share,
+        },
+    }
+
+
 def segment_slug(key: SegmentKey) -> str:
     """File-name-safe form of a segment id (``"At risk/2"`` -> ``"At-risk-2"``)."""
     return _SLUG_UNSAFE.sub("-", str(key)).strip("-") or "segment"
 
 
-def _ordered(keys: Iterable[SegmentKey]) -> list[SegmentKey]:
+def crm_part_name(key: SegmentKey | None) -> str:
+    """Name of the temporary CRM part of one segment (None: customers without a segment)."""
+    return f"customers.part-{'unsegmented' if key is None else segment_slug(key)}.csv"
+
+
+def email_file_name(key: SegmentKey) -> str:
+    """File name of a segment's email list."""
+    return f"segment_{segment_slug(key)}.csv"
+
+
+def ad_file_name(platform: str, key: SegmentKey) -> str:
+    """File name of a segment's customer-match file for ``platform``."""
+    return f"{AD_FILE_PREFIXES[platform]}__segment_{segment_slug(key)}.csv"
+
+
+def register_segments(
+    segments: dict[SegmentKey, object], pairs: Iterable[tuple[object, object]]
+) -> None:
+    """Add the ``(segment_id, segment_name)`` pairs not seen yet to ``segments`` (in place).
+
+    Ids become :func:`~custseg.activation.audience.segment_key` keys (missing ids are
+    ignored); the first name seen for an id is kept.
+
+    Raises:
+        ValueError: Two segment ids would share one file name.
+    """
+    slugs = {segment_slug(known): known for known in segments}
+    for raw_key, name in pairs:
+        key = segment_key(raw_key)
+        if key is None or key in segments:
+            continue
+        slug = segment_slug(key)
+        if slugs.setdefault(slug, key) != key:
+            raise ValueError(f"segment ids {slugs[slug]!r} and {key!r} share file name {slug}")
+        segments[key] = name
+
+
+def ordered_segments(keys: Iterable[SegmentKey]) -> list[SegmentKey]:
     """Segment keys sorted: integers numerically, then strings."""
     return sorted(keys, key=lambda k: (1, 0, k) if isinstance(k, str) else (0, k, ""))
 
@@ -149,7 +203,8 @@ class _SegmentFiles:
             self.discard(key)
 
 
-def _skip_entry(key: SegmentKey, name: object, rows: int, minimum: int) -> dict[str, Any]:
+def skip_entry(key: SegmentKey, name: object, rows: int, minimum: int) -> dict[str, Any]:
+    """The manifest entry of a segment left out for having fewer rows than ``minimum``."""
     return {
         "segment_id": key,
         "segment_name": None if pd.isna(name) else str(name),
@@ -168,7 +223,7 @@ def _finish_segment_files(
     """Commit the segments at or above ``minimum``; discard and report the others."""
     kept: list[ExportFile] = []
     skipped: list[dict[str, Any]] = []
-    for key in _ordered(segments):
+    for key in ordered_segments(segments):
         rows = files.count(key)
         if rows >= minimum:
             name = segments[key]
@@ -182,7 +237,7 @@ def _finish_segment_files(
             )
         else:
             files.discard(key)
-            skipped.append({**_skip_entry(key, segments[key], rows, minimum), **meta})
+            skipped.append({**skip_entry(key, segments[key], rows, minimum), **meta})
     return kept, skipped
 
 
@@ -192,10 +247,10 @@ def _finish_crm(
     """Concatenate the kept segments' parts (unsegmented customers last) into one file."""
     skipped: list[dict[str, Any]] = []
     with AtomicCsvWriter(directory / CRM_FILE, CRM_COLUMNS) as out:
-        for key in [*_ordered(segments), None]:
+        for key in [*ordered_segments(segments), None]:
             rows = parts.count(key)
             if key is not None and rows < minimum:
-                skipped.append(_skip_entry(key, segments[key], rows, minimum))
+                skipped.append(skip_entry(key, segments[key], rows, minimum))
             elif rows:
                 out.copy_from(parts.writers[key])
             parts.discard(key)
@@ -243,7 +298,9 @@ def export_all(
     Args:
         customers_df_or_batches: The activation audience (see
             :mod:`custseg.activation.audience` for the columns, flags included), one
-            DataFrame or an iterable of batches; each customer in exactly one batch.
+            DataFrame or an iterable of batches; each customer in exactly one batch. A
+            Spark DataFrame is exported by the engine instead
+            (:mod:`custseg.activation.engine_export`: each file a folder of part files).
         export_dir: Root folder (env ``EXPORT_DIR`` in the dbt project).
         model_version: Version of the segmentation model (manifest).
         as_of_date: As-of date of the data (manifest).
@@ -266,41 +323,33 @@ def export_all(
     minimums = resolve_min_audience(min_audience)
     stamp = format_timestamp(generated_at if generated_at is not None else datetime.now(UTC))
     as_of = format_date(as_of_date)
+    published = {"model_version": model_version, "as_of_date": as_of, "generated_at": stamp}
+    settings = destination_settings(minimums, control_share)
+    if is_spark(customers_df_or_batches):
+        from custseg.activation.engine_export import export_on_engine
+
+        return export_on_engine(
+            customers_df_or_batches, Path(root), minimums, settings=settings, published=published
+        )
 
     folders = {destination: Path(root) / destination for destination in DESTINATIONS}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
+        remove_part_folders(folder)
 
     segments: dict[SegmentKey, object] = {}
-    slugs: dict[str, SegmentKey] = {}
 
     def register(frame: pd.DataFrame) -> None:
         pairs = frame.loc[:, ["segment_id", "segment_name"]].drop_duplicates("segment_id")
-        for raw_key, name in zip(pairs["segment_id"], pairs["segment_name"], strict=True):
-            key = segment_key(raw_key)
-            if key is None or key in segments:
-                continue
-            slug = segment_slug(key)
-            if slugs.setdefault(slug, key) != key:
-                raise ValueError(f"segment ids {slugs[slug]!r} and {key!r} share file name {slug}")
-            segments[key] = name
-
-    def crm_part_name(key: SegmentKey | None) -> str:
-        return f"customers.part-{'unsegmented' if key is None else segment_slug(key)}.csv"
+        register_segments(segments, zip(pairs["segment_id"], pairs["segment_name"], strict=True))
 
     crm_parts = _SegmentFiles(folders["crm"], CRM_COLUMNS, crm_part_name, header=False)
-    email_files = _SegmentFiles(
-        folders["email"], EMAIL_COLUMNS, lambda key: f"segment_{segment_slug(key)}.csv"
-    )
+    email_files = _SegmentFiles(folders["email"], EMAIL_COLUMNS, email_file_name)
     ad_files = {
         platform: _SegmentFiles(
-            folders["ads"],
-            columns,
-            lambda key, prefix=prefix: f"{prefix}__segment_{segment_slug(key)}.csv",
+            folders["ads"], columns, lambda key, platform=platform: ad_file_name(platform, key)
         )
-        for (platform, prefix), columns in zip(
-            AD_FILE_PREFIXES.items(), (GOOGLE_COLUMNS, META_COLUMNS), strict=True
-        )
+        for platform, columns in AD_COLUMNS.items()
     }
     all_files = [crm_parts, email_files, *ad_files.values()]
     batches = (
@@ -322,27 +371,14 @@ def export_all(
                 for key, part in parts.items():
                     ad_files[platform].write(key, part)
 
-        published = {"model_version": model_version, "as_of_date": as_of, "generated_at": stamp}
         manifests: dict[str, dict[str, Any]] = {}
         files, skipped = _finish_crm(crm_parts, segments, folders["crm"], minimums["crm"])
         manifests["crm"] = _publish(
-            folders["crm"],
-            "crm",
-            files,
-            skipped,
-            min_audience=minimums["crm"],
-            control_share=control_share,
-            **published,
+            folders["crm"], "crm", files, skipped, **settings["crm"], **published
         )
         files, skipped = _finish_segment_files(email_files, segments, minimums["email"])
         manifests["email"] = _publish(
-            folders["email"],
-            "email",
-            files,
-            skipped,
-            min_audience=minimums["email"],
-            control_share=control_share,
-            **published,
+            folders["email"], "email", files, skipped, **settings["email"], **published
         )
         files, skipped = [], []
         for platform, platform_files in ad_files.items():
@@ -352,13 +388,7 @@ def export_all(
             files += kept
             skipped += dropped
         manifests["ads"] = _publish(
-            folders["ads"],
-            "ads",
-            files,
-            skipped,
-            min_audience={platform: minimums[platform] for platform in AD_FILE_PREFIXES},
-            control_share=control_share,
-            **published,
+            folders["ads"], "ads", files, skipped, **settings["ads"], **published
         )
     finally:
         for segment_files in all_files:

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -61,7 +62,8 @@ class ExportFile:
         }
 
 
-def _csv_line(values: Sequence[str]) -> bytes:
+def csv_line(values: Sequence[str]) -> bytes:
+    """One CSV line (minimal quoting, ``\\n`` end) as UTF-8 bytes."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(values)
     return buffer.getvalue().encode("utf-8")
@@ -73,7 +75,7 @@ _QUOTE_TRIGGERS = (",", '"', "\n", "\r")
 
 def _csv_field(value: str) -> str:
     """One field exactly as ``csv.writer`` writes it inside a row of several fields."""
-    return _csv_line([value]).decode("utf-8")[:-1]
+    return csv_line([value]).decode("utf-8")[:-1]
 
 
 def _quoted_field(field: str) -> str:
@@ -123,6 +125,19 @@ def _csv_fields(values: pd.Series) -> list[str] | None:
         texts[pd.isna(array)] = ""
         return list(map(str, texts.tolist()))
     return None
+
+
+def csv_texts(values: pd.Series) -> list[str]:
+    """A column as the unquoted texts ``DataFrame.to_csv`` writes (``""`` when missing).
+
+    The same texts as :func:`csv_body` writes: dtypes :func:`_csv_fields` does not cover go
+    through pandas' CSV writer and are parsed back.
+    """
+    fields = _csv_fields(values)
+    if fields is not None:
+        return fields
+    text = _csv_ready(values.to_frame()).to_csv(index=False, header=False, lineterminator="\n")
+    return [row[0] if row else "" for row in csv.reader(io.StringIO(text))]
 
 
 def csv_body(frame: pd.DataFrame) -> str:
@@ -184,7 +199,7 @@ class AtomicCsvWriter:
         self.bytes = 0
         self._done = False
         if header:
-            self._write(_csv_line(self.columns))
+            self._write(csv_line(self.columns))
 
     def _write(self, data: bytes) -> None:
         self._file.write(data)
@@ -313,5 +328,19 @@ def remove_stale_files(directory: str | os.PathLike[str], keep: Iterable[str]) -
         stale_csv = entry.suffix == ".csv" and entry.name not in keep
         if entry.is_file() and (stale_csv or TEMPORARY_FILE.match(entry.name)):
             entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed
+
+
+def remove_part_folders(directory: str | os.PathLike[str]) -> list[str]:
+    """Delete ``*.csv`` folders of part files (the Spark layout); return the names removed.
+
+    An export folder written by Spark and then by DuckDB would otherwise keep a folder where
+    a file of the same name must go.
+    """
+    removed = []
+    for entry in sorted(Path(directory).iterdir()):
+        if entry.is_dir() and entry.suffix == ".csv":
+            shutil.rmtree(entry)
             removed.append(entry.name)
     return removed

@@ -50,6 +50,6 @@ where abs(share_sum - 1) > 1e-9
 union all
 select
     'customer count' as checked_group,
-    cast(sum(customer_count) as double precision) as share_sum
+    cast(sum(customer_count) as {{ type_double() }}) as share_sum
 from crosstab
 having sum(customer_count) != (select count(*) from customers)

@@ -12,6 +12,7 @@ fails loudly (unknown adapter type) when dbt-spark's interfaces change. docs/run
 """
 
 from dbt.adapters.base import AdapterPlugin
+
 from dbt.adapters.sparksession.impl import SparkSessionAdapter, SparkSessionCredentials
 from dbt.include import sparksession
 
