@@ -8,6 +8,11 @@ clustered customers only, so customers who objected to profiling are never in it
 cost stays O(sample^2) whatever the number of customers. Noise is left out. Incremental with
 `full_refresh: false` and unique key (as_of_date, model_version): a rebuild of the same run
 replaces its rows, `--full-refresh` keeps earlier runs. `rpt_segment_drift` reads it.
+
+Each build returns the whole table (the stored rows of the other runs, one per run and
+segment, and this run's rows), so replacing the run works with either strategy of the YAML
+config: DuckDB deletes and inserts by the unique key; Spark's Parquet tables cannot delete
+rows, so there the table is overwritten with the result.
 """
 
 import numpy as np
@@ -15,7 +20,7 @@ import pandas as pd
 from sklearn.metrics import silhouette_samples
 
 from custseg import project_vars
-from custseg.dbt_io import log_progress, read_relation, to_engine
+from custseg.dbt_io import log_progress, read_relation, read_table, to_engine
 from custseg.sampling import first_ranked
 from custseg.segment_ids import NOISE
 from custseg.segments import registry
@@ -50,6 +55,20 @@ def silhouette_by_segment(x: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     return out
 
 
+def with_stored_runs(stored: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
+    """``current`` plus the ``stored`` rows of every other run, sorted by run and segment."""
+    frames = [current]
+    if stored is not None and len(stored):
+        stored = stored.loc[:, list(COLUMNS)].copy()
+        stored["as_of_date"] = pd.to_datetime(stored["as_of_date"]).dt.date
+        runs = current.loc[:, ["as_of_date", "model_version"]].drop_duplicates()
+        key = ["as_of_date", "model_version"]
+        other = stored.merge(runs, on=key, how="left", indicator=True)["_merge"] == "left_only"
+        frames.insert(0, stored.loc[other.to_numpy()].astype(COLUMNS))
+    combined = pd.concat(frames, ignore_index=True)
+    return combined.sort_values(["as_of_date", "model_version", "segment_id"], ignore_index=True)
+
+
 def model(dbt, session):
     configured_size = dbt.config.get("drift_silhouette_sample_size")
     sample_size = project_vars.integer("drift_silhouette_sample_size", configured_size, minimum=2)
@@ -72,4 +91,5 @@ def model(dbt, session):
         f"{MODEL}: silhouette {out['model_silhouette'].max():.3f} on {len(sample):,} sampled "
         f"customers, model version {version['model_version']}, as-of date {as_of_date}"
     )
-    return to_engine(session, out.loc[:, list(COLUMNS)].astype(COLUMNS))
+    stored = read_table(session, dbt.this, model=MODEL) if dbt.is_incremental else None
+    return to_engine(session, with_stored_runs(stored, out.loc[:, list(COLUMNS)].astype(COLUMNS)))

@@ -776,8 +776,8 @@ def backtest_summary_from_groups(groups: pd.DataFrame, has_predictions: bool) ->
         groups: One row per decile of predicted purchases, ``predicted_purchases_decile``
             1..10, with ``n_customers`` and the sums ``predicted_purchases``,
             ``actual_purchases`` and ``absolute_error`` (|predicted - actual| per customer).
-            Without predictions, one row of ``n_customers`` and ``actual_purchases`` whose
-            decile is ignored.
+            Without predictions only ``n_customers`` and ``actual_purchases`` are used,
+            summed over the rows (whatever their decile).
         has_predictions: False when the fit failed: only the overall row is returned, with
             null predictions.
     """
@@ -868,10 +868,4 @@ def backtest_summary(
         actual_purchases=("actual_purchases", "sum"),
         absolute_error=("absolute_error", "sum"),
     )
-    if predicted is None:
-        groups = (
-            groups.assign(predicted_purchases_decile=0)
-            .iloc[:1]
-            .assign(n_customers=n, actual_purchases=float(frame["actual_purchases"].sum()))
-        )
     return backtest_summary_from_groups(groups, predicted is not None)

@@ -8,7 +8,8 @@ SparkSession). Moving to another engine means changing this module, not the mode
 Two kinds of access, kept apart on purpose:
 
 - **Driver reads** (:func:`read_relation`, :func:`read_sample`, :func:`read_sample_with`,
-  :func:`read_table`) bring rows into the Python process as pandas. They are for bounded
+  :func:`read_table`, and the result of :func:`query`, SQL run on the engine over named
+  relations) bring rows into the Python process as pandas. They are for bounded
   data: one-row settings, the model registry, per-segment tables and deterministic samples.
   Each one logs one line, the driver-row account::
 
@@ -41,6 +42,8 @@ DRIVER_ROWS_PREFIX = "driver rows:"
 SAMPLE_ORDER = "md5(cast({key} as string)), {key}"
 """The deterministic sample order: smallest md5 of the key first, ties by the key.
 
+The rule of macro ``customer_sample_order`` (``int_segment_features_sampled``), for the
+clustering fit's sample, which the registry draws before any SQL sample exists.
 ``cast(... as string)`` is valid SQL on DuckDB (an alias of varchar) and on Spark, so the
 same customers are sampled on both engines."""
 
@@ -88,11 +91,13 @@ def relation_name(relation: Any) -> str:
     """The table name of a relation from ``dbt.ref``/``dbt.source``, else ``query``.
 
     DuckDB: dbt-duckdb's relations are ``select * from "db"."schema"."table"``. Spark:
-    ``spark.table(name)`` is a ``SubqueryAlias`` of the table in the analyzed plan.
+    ``spark.table(name)`` is a ``SubqueryAlias`` of the table in the analyzed plan (read
+    through the JVM, so a Spark Connect session, which has none, logs ``query``).
     """
     if is_spark(relation):
-        plan = relation._jdf.queryExecution().analyzed()
-        if plan.nodeName() == "SubqueryAlias":
+        java_frame = getattr(relation, "_jdf", None)  # absent on Spark Connect
+        plan = None if java_frame is None else java_frame.queryExecution().analyzed()
+        if plan is not None and plan.nodeName() == "SubqueryAlias":
             return str(plan.alias())
         return "query"
     match = _QUOTED_NAME.match(relation.sql_query().strip())
@@ -331,7 +336,10 @@ def map_batches(
 
 def read_table(session: Any, name: Any, *, model: str | None = None) -> pd.DataFrame:
     """Read a whole (small) table by its quoted name, e.g. ``dbt.this`` of an incremental model."""
-    return read_relation(session.sql(f"select * from {name}"), model=model)
+    relation = (
+        session.table(str(name)) if is_spark(session) else session.sql(f"select * from {name}")
+    )
+    return read_relation(relation, model=model)
 
 
 def to_engine(session: Any, frame: pd.DataFrame | pa.Table) -> Any:

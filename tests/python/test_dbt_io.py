@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from custseg import dbt_io
+from custseg import clv, dbt_io
 
 ROWS = 5_000
 BATCH_ROWS = 500
@@ -166,3 +167,44 @@ def test_iter_batches_refuses_a_spark_relation() -> None:
     spark_like = type("DataFrame", (), {"__module__": "pyspark.sql.classic.dataframe"})()
     with pytest.raises(TypeError, match="map_batches"):
         next(dbt_io.iter_batches(spark_like, BATCH_ROWS))
+
+
+def test_query_runs_the_backtest_deciles_on_the_engine_like_pandas(logged) -> None:
+    rng = np.random.default_rng(7)
+    n = 1_003
+    inputs = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:05d}" for i in range(n)],
+            "frequency": rng.integers(0, 4, n),
+            "recency": rng.integers(0, 3, n),
+            "t": rng.integers(3, 5, n),
+            "holdout_purchases": rng.integers(0, 5, n),
+        }
+    )
+    histories = inputs.loc[:, ["frequency", "recency", "t"]].drop_duplicates()
+    histories["predicted_purchases"] = (
+        histories["frequency"] * 0.7 + histories["recency"] * 0.1 + 1.0 / histories["t"]
+    )
+    expected_predicted = inputs.merge(histories, on=["frequency", "recency", "t"])
+    with duckdb.connect() as connection:
+        connection.register("source_inputs", inputs)
+        groups = dbt_io.query(
+            connection,
+            clv.BACKTEST_GROUP_SQL.format(inputs="m__inputs", predictions="m__predictions"),
+            {"m__inputs": connection.table("source_inputs"), "m__predictions": histories},
+            model="m",
+        )
+        with pytest.raises(duckdb.CatalogException):
+            connection.sql("select * from m__predictions")  # the temporary names are gone
+    engine = clv.backtest_summary_from_groups(groups, has_predictions=True)
+    in_memory = clv.backtest_summary(
+        expected_predicted["customer_id"],
+        expected_predicted["predicted_purchases"],
+        expected_predicted["holdout_purchases"],
+    )
+    assert engine["n_customers"].tolist() == in_memory["n_customers"].tolist()
+    numeric = ["predicted_purchases", "actual_purchases", "error", "mean_absolute_error"]
+    np.testing.assert_allclose(
+        engine[numeric].to_numpy(float), in_memory[numeric].to_numpy(float), rtol=1e-9
+    )
+    assert dbt_io.parse_driver_rows("\n".join(logged)) == [dbt_io.DriverRows("m", "query", 10)]

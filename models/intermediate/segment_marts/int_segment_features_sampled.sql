@@ -5,11 +5,12 @@
     features of int_segment_features and the segment after merges of
     int_customer_segments_merged, so no Python model maps segment ids itself.
 
-    The sample is the customers with the smallest md5 of `customer_id` (ties by
-    `customer_id`): the same customers for the same data on every run, and a customer stays
-    in the sample until new customers with smaller hashes push it out. `sample_rank` numbers
-    them in that order; each model reads the rows up to its own sample size, and the table
-    holds as many rows as the largest of the three sizes.
+    The sample is the customers first in macro `customer_sample_order` (smallest md5 of
+    `customer_id`, ties by `customer_id`): the same customers for the same data on every
+    run and engine, and a customer stays in the sample until new customers with smaller
+    hashes push it out. `sample_rank` numbers them in that order; each model reads the rows
+    up to its own sample size, and the table holds as many rows as the largest of the three
+    sizes.
 -#}
 
 {%- set sample_size = [
@@ -44,9 +45,7 @@ ranked_customers as (
 
         -- numerics
         row_number() over (
-            order by
-                md5(cast(segment_features.customer_id as {{ dbt.type_string() }})),
-                segment_features.customer_id
+            order by {{ customer_sample_order('segment_features.customer_id') }}
         ) as sample_rank
 
     from segment_features
