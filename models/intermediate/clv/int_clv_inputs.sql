@@ -53,8 +53,9 @@ final as (
         ) }} as t,
         case
             when customer_histories.purchase_day_count > 1
-                then cast(customer_histories.repeat_revenue as {{ type_double() }})
-                / (customer_histories.purchase_day_count - 1)
+                then
+                    cast(customer_histories.repeat_revenue as {{ type_double() }})
+                    / (customer_histories.purchase_day_count - 1)
         end as monetary_value,
 
         -- dates

@@ -64,9 +64,9 @@ final as (
         -- numerics
         campaign_touch_count,
         sent_campaign_count,
-        cast(opened_campaign_count as {{ type_double() }}) / nullif(sent_campaign_count, 0) as open_rate,
-        cast(clicked_campaign_count as {{ type_double() }}) / nullif(sent_campaign_count, 0) as click_rate,
-        cast(converted_campaign_count as {{ type_double() }}) / nullif(sent_campaign_count, 0) as conversion_rate
+        {{ ratio('opened_campaign_count', 'sent_campaign_count') }} as open_rate,
+        {{ ratio('clicked_campaign_count', 'sent_campaign_count') }} as click_rate,
+        {{ ratio('converted_campaign_count', 'sent_campaign_count') }} as conversion_rate
 
     from customer_totals
 )

@@ -140,10 +140,13 @@ shares as (
         coalesce(current_sizes.active_customer_count, 0) as active_customer_count,
         coalesce(current_sizes.churned_customer_count, 0) as churned_customer_count,
         coalesce(current_sizes.control_customer_count, 0) as control_customer_count,
-        cast(coalesce(current_sizes.customer_count, 0) as {{ type_double() }}) / ordered_runs.run_customer_count as customer_share,
+        cast(coalesce(current_sizes.customer_count, 0) as {{ type_double() }})
+        / ordered_runs.run_customer_count as customer_share,
         case
             when ordered_runs.previous_run_customer_count is not null
-                then cast(coalesce(previous_sizes.customer_count, 0) as {{ type_double() }}) / ordered_runs.previous_run_customer_count
+                then
+                    cast(coalesce(previous_sizes.customer_count, 0) as {{ type_double() }})
+                    / ordered_runs.previous_run_customer_count
         end as previous_customer_share
     from run_segments
     inner join ordered_runs
@@ -558,21 +561,21 @@ final as (
         end as centroid_shift,
         silhouette,
         model_silhouette,
-        cast(changed_customer_count as {{ type_double() }}) / nullif(returning_customer_count, 0) as changed_customer_share,
+        {{ ratio('changed_customer_count', 'returning_customer_count') }} as changed_customer_share,
         run_changed_customer_share,
 
         -- numerics: age, staleness, churn
         run_number - first_run_number as segment_age_runs,
         {{ dbt.datediff('first_as_of_date', 'as_of_date', 'day') }} as segment_age_days,  -- noqa: LT05
         stale_segment_share,
-        cast(churned_customer_count as {{ type_double() }}) / nullif(ordering_customer_count, 0) as churn_rate,
+        {{ ratio('churned_customer_count', 'ordering_customer_count') }} as churn_rate,
         control_customer_count,
 
         -- numerics: response while the run was live (null without a window)
         case when has_response_window then touched_customer_count end as touched_customer_count,
         case when has_response_window then attributed_conversion_count end as attributed_conversion_count,
         case
-            when has_response_window then cast(responding_customer_count as {{ type_double() }}) / nullif(touched_customer_count, 0)
+            when has_response_window then {{ ratio('responding_customer_count', 'touched_customer_count') }}
         end as campaign_response_rate,
         case when has_response_window then allocated_campaign_cost end as allocated_campaign_cost,
         case when has_response_window then attributed_revenue end as attributed_revenue,
@@ -580,17 +583,17 @@ final as (
             when has_response_window then attributed_revenue / nullif(allocated_campaign_cost, 0)
         end as roas,
         case
-            when has_response_window then cast(treated_purchaser_count as {{ type_double() }}) / nullif(treated_customer_count, 0)
+            when has_response_window then {{ ratio('treated_purchaser_count', 'treated_customer_count') }}
         end as treated_purchase_rate,
         case
             when has_response_window
-                then cast(control_purchaser_count as {{ type_double() }}) / nullif(customer_count - treated_customer_count, 0)
+                then {{ ratio('control_purchaser_count', 'customer_count - treated_customer_count') }}
         end as control_purchase_rate,
         case
             when has_response_window
                 then
-                    cast(treated_purchaser_count as {{ type_double() }}) / nullif(treated_customer_count, 0)
-                    - cast(control_purchaser_count as {{ type_double() }}) / nullif(customer_count - treated_customer_count, 0)
+                    {{ ratio('treated_purchaser_count', 'treated_customer_count') }}
+                    - {{ ratio('control_purchaser_count', 'customer_count - treated_customer_count') }}
         end as purchase_rate_lift,
 
         -- booleans
