@@ -43,9 +43,13 @@ shared = _python_conftest()
 
 
 def read_parquet_folder(folder: Path) -> pd.DataFrame:
-    """Every Parquet file under ``folder`` (a Spark table or a folder of part files), one frame."""
+    """Every Parquet file under ``folder`` (a Spark table or a folder of part files), one frame.
+
+    A partitioned table (e.g. the run history, by as-of date and model version) keeps its
+    partition columns in the folder names (`as_of_date=2026-10-31/`): read them back as columns.
+    """
     with duckdb.connect() as con:
-        return con.read_parquet(str(folder / "**" / "*.parquet")).df()
+        return con.read_parquet(str(folder / "**" / "*.parquet"), hive_partitioning=True).df()
 
 
 def read_duckdb_table(path: Path, schema: str, name: str) -> pd.DataFrame:
