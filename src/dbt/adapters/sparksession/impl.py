@@ -38,6 +38,10 @@ def session_defaults(parameters: dict[str, str]) -> dict[str, str]:
     if match and not os.path.isabs(match.group(1)):
         url = url.replace(match.group(0), f"databaseName={os.path.abspath(match.group(1))}")
         resolved[DERBY_URL] = url
+    if match:
+        # Derby writes its log beside the metastore (the profile's derby.stream.error.file);
+        # without the folder it prints its boot banner to the console instead.
+        os.makedirs(os.path.dirname(os.path.abspath(match.group(1))), exist_ok=True)
     resolved.setdefault("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
     return resolved
 
