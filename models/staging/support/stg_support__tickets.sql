@@ -16,7 +16,9 @@ final as (
 
         -- numerics
         satisfaction_score,
-        {{ dbt.datediff('created_at', 'resolved_at', 'minute') }} / 60.0 as resolution_hours,  -- noqa: LT05
+        -- a double division: Spark would divide by the decimal 60.0 with 6 decimals only
+        cast({{ dbt.datediff('created_at', 'resolved_at', 'minute') }} as {{ type_double() }})
+        / 60 as resolution_hours,
 
         -- booleans
         is_complaint,
