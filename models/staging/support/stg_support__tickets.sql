@@ -17,7 +17,7 @@ final as (
         -- numerics
         satisfaction_score,
         -- a double division: Spark would divide by the decimal 60.0 with 6 decimals only
-        cast({{ dbt.datediff('created_at', 'resolved_at', 'minute') }} as {{ type_double() }})
+        cast({{ dbt.datediff('created_at', 'resolved_at', 'minute') }} as {{ type_double() }})  -- noqa: LT05
         / 60 as resolution_hours,
 
         -- booleans
