@@ -23,6 +23,7 @@ import duckdb
 import pytest
 
 from conftest import REPO, generate, run_dbt
+from custseg.engine_diff import compare_frames
 from custseg.warehouse_diff import compare_warehouses
 from custseg.warehouse_renames import RENAMED_RELATIONS
 
@@ -125,7 +126,18 @@ def test_every_relation_holds_what_the_old_build_left(upgraded) -> None:
         assert name in diff.compared
     assert diff.only_left == []
     assert diff.column_mismatch == {}
-    assert diff.differing == {}
+    # rpt_clv_backtest alone may differ in the last digits: it is now fitted on histories
+    # counted in SQL and summed on the engine (README "Changes"), so its floats equal the old
+    # ones within 1e-9 relative, not bit for bit; every other relation is exact
+    assert set(diff.differing) <= {"rpt_clv_backtest"}
+    for name in diff.differing:
+        with (
+            duckdb.connect(str(upgraded["before"]), read_only=True) as before,
+            duckdb.connect(str(upgraded["after"]), read_only=True) as after,
+        ):
+            old, new = (con.table(f"marts.{name}").df() for con in (before, after))
+        frames = compare_frames(name, old, new, ignored_columns=["file_path"])
+        assert frames.equal, frames.describe()
 
 
 def test_the_upgrade_macro_and_the_python_list_agree() -> None:
