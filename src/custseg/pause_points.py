@@ -1,0 +1,35 @@
+"""Named points where a build can be held still, so that the kill tests can SIGKILL it there.
+
+A test starts ``dbt build`` with env ``SEGMENTS_PAUSE_AT=<phase>`` and
+``SEGMENTS_PAUSE_FILE=<path>``. When the build reaches that phase, :func:`pause_at` writes
+``<phase> <pid>`` to the file and sleeps, so the test knows the build is exactly there and
+kills it. Without ``SEGMENTS_PAUSE_AT`` (every real build) it returns at once. SQL reaches it
+through the DuckDB function ``segments_pause_point(phase)`` (``custseg.duckdb_plugin``),
+Python models call it directly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+PAUSE_AT = "SEGMENTS_PAUSE_AT"
+PAUSE_FILE = "SEGMENTS_PAUSE_FILE"
+# A paused build that nobody kills goes on after this long, so a broken test cannot hang CI.
+PAUSE_SECONDS = float(os.environ.get("SEGMENTS_PAUSE_SECONDS", "300"))
+
+
+def pause_at(phase: str | None) -> str | None:
+    """Hold the build at ``phase`` when env ``SEGMENTS_PAUSE_AT`` names it; return ``phase``."""
+    if phase is None or os.environ.get(PAUSE_AT) != phase:
+        return phase
+    marker = os.environ.get(PAUSE_FILE)
+    if marker:
+        path = Path(marker)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(f"{phase} {os.getpid()}\n", encoding="utf-8")
+        # The test polls for the file: rename, so it never reads a half-written one.
+        temporary.replace(path)
+    time.sleep(PAUSE_SECONDS)
+    return phase
