@@ -31,6 +31,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
 
         -- ids
         {{ clean_text('customer_id') }} as customer_id,
@@ -79,6 +80,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_key_missing then 'missing_key'
             when updated_at is null then 'unparseable_timestamp'
             when signup_at is null and not is_signup_blank then 'unparseable_timestamp'

@@ -23,6 +23,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
 
         -- ids
         {{ clean_text('customer_id') }} as customer_id,
@@ -55,7 +56,10 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case when is_reason_known then reason_source_value else 'suppress_marketing' end as reason,
-        case when is_key_missing then 'missing_key' end as validation_reason
+        case
+            when read_error is not null then read_error
+            when is_key_missing then 'missing_key'
+        end as validation_reason
     from mapped
 ),
 

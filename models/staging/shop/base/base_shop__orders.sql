@@ -38,6 +38,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
 
         -- ids
         {{ clean_text('order_id') }} as order_id,
@@ -92,6 +93,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_key_missing then 'missing_key'
             when ordered_at is null then 'unparseable_timestamp'
             when ordered_at > {{ run_started_at_utc() }} then 'future_timestamp'

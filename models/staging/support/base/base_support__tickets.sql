@@ -25,6 +25,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
 
         -- ids
         {{ clean_text('ticket_id') }} as ticket_id,
@@ -67,6 +68,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_key_missing then 'missing_key'
             when created_at is null then 'unparseable_timestamp'
             when resolved_at is null and not is_resolved_at_blank then 'unparseable_timestamp'

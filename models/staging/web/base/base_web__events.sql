@@ -37,6 +37,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
 
         -- ids
         {{ clean_text('event_id') }} as event_id,
@@ -83,6 +84,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_key_missing then 'missing_key'
             when event_at is null then 'unparseable_timestamp'
             when event_at > {{ run_started_at_utc() }} then 'future_timestamp'
