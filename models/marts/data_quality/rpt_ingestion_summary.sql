@@ -24,12 +24,11 @@ quarantined as (
     select
         source_table,
         count(*) as quarantined_files,
-        {{ dbt.listagg(
-            dbt.concat(['source_file', "': '", 'reject_reason']), "'; '", 'order by source_file'
-        ) }} as quarantined_file_reasons
+        {{ sorted_string_agg(dbt.concat(['source_file', "': '", 'reject_reason']), "'; '") }}
+            as quarantined_file_reasons
     from unioned
     where source_row_number = 0
-    group by source_table
+    group by 1
 ),
 
 read_rows as (
@@ -41,7 +40,7 @@ read_rows as (
         count(distinct source_file) as source_files
     from unioned
     where source_row_number > 0
-    group by source_table
+    group by 1
 ),
 
 tables as (
@@ -54,9 +53,9 @@ tables as (
 final as (
     select
         tables.source_table,
+        quarantined.quarantined_file_reasons,
         coalesce(read_rows.source_files, 0) as source_files,
         coalesce(quarantined.quarantined_files, 0) as quarantined_files,
-        quarantined.quarantined_file_reasons,
         coalesce(read_rows.raw_rows, 0) as raw_rows,
         coalesce(read_rows.staged_rows, 0) as staged_rows,
         coalesce(read_rows.rejected_rows, 0) as rejected_rows,
