@@ -75,7 +75,7 @@
             {%- set row_number = 'row_number() over ()' -%}
         {%- endif -%}
         {%- set columns = raw_column_expressions(
-            contract, file, raw_file_columns('describe select * from ' ~ reader)
+            contract, file, raw_file_columns('describe select * from ' ~ reader), verdict.crlf
         ) -%}
         {%- if verdict.ragged_records -%}
             {%- do selects.append(raw_record_numbers_after_skips(

@@ -47,6 +47,9 @@ ENCODINGS = {"utf-8": "utf-8-sig", "latin-1": "latin-1", "windows-1252": "cp1252
 # Encodings DuckDB reads itself; the others are decoded into a UTF-8 copy.
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "latin-1": "latin-1"}
 # DuckDB's rejects `error_type` -> the reject reason of a ragged record.
+# Part of every cache key: bump it when a verdict's fields or rules change, so that verdicts
+# cached by an older version are not reused.
+VERDICT_VERSION = "2"
 RAGGED_REASONS = {"TOO MANY COLUMNS": "too_many_fields", "MISSING COLUMNS": "too_few_fields"}
 
 
@@ -60,7 +63,8 @@ class RawFileVerdict:
     ``delimiter``; ``encoding`` is the original file's (a UTF-8 byte-order mark makes it
     ``utf-8`` whatever was declared: the mark is proof). ``ragged_records`` lists
     ``[record_number, reason]`` of the records with a wrong number of fields (record 1 is
-    the first after the header), when asked for.
+    the first after the header), when asked for. ``crlf`` says the file has CRLF line ends
+    (in its first block), so a line break inside a quoted field may be CRLF too.
     """
 
     quarantine_reason: str | None = None
@@ -69,6 +73,7 @@ class RawFileVerdict:
     read_encoding: str = "utf-8"
     encoding: str = "utf-8"
     delimiter: str | None = None
+    crlf: bool = False
     ragged_records: list[list] = field(default_factory=list)
 
 
@@ -211,6 +216,7 @@ def inspect_uncached(
         read_encoding=DUCKDB_ENCODINGS.get(encoding, "utf-8"),
         encoding=encoding,
         delimiter=delimiter,
+        crlf=b"\r\n" in first_block,
     )
 
 
@@ -235,7 +241,9 @@ def inspect_raw_file(
     raw_path = Path(path)
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
-    key = fingerprint(raw_path, file_format, encoding, delimiter or "", str(list_ragged))
+    key = fingerprint(
+        raw_path, VERDICT_VERSION, file_format, encoding, delimiter or "", str(list_ragged)
+    )
     cached = cache / f"{key}.json"
     if cached.exists():
         return cached.read_text(encoding="utf-8")
@@ -248,3 +256,18 @@ def inspect_raw_file(
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(cached)
     return text
+
+
+def list_files(folder: str) -> list[list[str]]:
+    """Every file under ``folder`` (recursively) as ``[absolute path, path relative to it]``,
+    sorted.
+
+    Spark's own listing (the ``binaryFile`` source) leaves out 0-byte files, which the build
+    must see to quarantine them; the raw folder is read where dbt runs (see the adapter).
+    """
+    root = Path(folder).resolve()
+    if not root.is_dir():
+        return []
+    return sorted(
+        [str(path), path.relative_to(root).as_posix()] for path in root.rglob("*") if path.is_file()
+    )

@@ -6,11 +6,13 @@ the developer's `segments.duckdb` and can share one built world per session.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,3 +185,40 @@ def selection_config(**overrides: Any) -> SelectionConfig:
         "agglomerative_sample_size": defaults["segment_ward_sample_size"],
     }
     return SelectionConfig(**(fields | overrides))
+
+
+BAD_FILES_ORDERS_HEADER = (
+    "order_id,customer_id,ordered_at,status,currency,order_total,discount_total,sales_channel"
+)
+
+
+def drop_bad_order_files(raw: Path) -> None:
+    """Drop held-out bad files into ``raw/shop_orders/`` of a generated world: one with
+    ragged records (records 2 and 4; record 3 spans two lines), a 0-byte file, a ZIP saved
+    as .csv and a file that is not valid UTF-8. The engine tests build them too."""
+    folder = raw / "shop_orders"
+    # A table may be a file and a folder at once (list_raw_files reads both).
+    folder.mkdir(exist_ok=True)
+    good = "{id},00000001,2026-01-05T10:00:00Z,completed,EUR,10.00,0,web"
+    records = [
+        good.format(id="R1"),  # record 1
+        good.format(id="R2") + ",surplus",  # record 2: too many fields
+        '"R3",00000001,2026-01-05T10:00:00Z,completed,EUR,10.00,0,"we\nb"',  # 3: two lines
+        "R4,00000001,2026-01-05T10:00:00Z",  # record 4: too few fields
+        good.format(id="R5"),  # record 5
+        good.format(id="R6"),  # record 6
+    ]
+    (folder / "2099-ragged.csv").write_text(
+        BAD_FILES_ORDERS_HEADER + "\n" + "\n".join(records) + "\n"
+    )
+    (folder / "2099-zero-bytes.csv").write_bytes(b"")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as workbook:
+        workbook.writestr("xl/workbook.xml", "<workbook/>")
+    (folder / "2099-workbook.csv").write_bytes(archive.getvalue())
+    (folder / "2099-not-utf8.csv").write_bytes(
+        (
+            BAD_FILES_ORDERS_HEADER + "\nR9,00000001,2026-01-05T10:00:00Z,completed,EUR,1,0,w"
+        ).encode()
+        + b"\xff\xfe\n"
+    )

@@ -138,6 +138,15 @@ class SparkSessionAdapter(SparkAdapter):
 
         return inspect_raw_file(path, file_format, encoding, delimiter, cache_dir, False)
 
+    @available
+    def list_files(self, folder: str) -> list[list[str]]:
+        """Every file under `folder` as [absolute path, relative path]
+        (`custseg.raw_files.list_files`), for Jinja: Spark's `binaryFile` listing leaves out
+        0-byte files."""
+        from custseg.raw_files import list_files
+
+        return list_files(folder)
+
     def generate_python_submission_response(self, submission_result: Any) -> Any:
         from dbt.adapters.contracts.connection import AdapterResponse
 
