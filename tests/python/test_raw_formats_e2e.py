@@ -7,7 +7,8 @@ and 4). A small generated world gets held-out files dropped into its raw folder:
   of the same table in UTF-8 with a byte-order mark;
 - support_tickets declared Latin-1, with an umlaut;
 - into shop_orders/: a file with ragged rows, a 0-byte file, a ZIP saved as .csv and a file
-  that is not valid UTF-8; into marketing_campaigns/ one that is not valid Windows-1252.
+  that is not valid UTF-8; into marketing_campaigns/ one that is not valid Windows-1252; an
+  empty suppression_list.csv (an optional table whose only file is quarantined).
 
 The build must read the good files correctly, quarantine the bad ones in rpt_ingestion_summary,
 reject the ragged records with their true record numbers, and conserve every row.
@@ -130,6 +131,8 @@ def formats_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, list
     expected = write_german_campaigns(raw)
     write_latin1_tickets(raw)
     drop_bad_order_files(raw)
+    # The only file of an optional table is quarantined: reported, and the build goes on.
+    (raw / "suppression_list.csv").write_bytes(b"")
     world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
     run_dbt(
         [
@@ -189,6 +192,7 @@ def test_bad_files_are_quarantined(formats_world: tuple[World, list[dict]]) -> N
         "shop_orders/2099-workbook.csv: binary_file; "
         "shop_orders/2099-zero-bytes.csv: empty_file",
         "marketing_campaigns": "marketing_campaigns/c-broken.csv: undecodable_file",
+        "suppression_list": "suppression_list.csv: empty_file",
     }
     assert world.query("select count(*) from staging.stg_shop__orders where order_id = 'R9'") == [
         (0,)
