@@ -13,7 +13,7 @@ test copies that warehouse and rebuilds only what its option changes:
 - overrides (a rename, a merge, an owner and an action) that survive a refit on the same
   world with 5% more customers: the same `segment_id`s, each keeping >= 95% of its customers.
 
-Slow (about 14 minutes on 2 cores shared with other work; one build of the world, seven
+Slow (10 to 14 minutes on 2 cores shared with other work; one build of the world, seven
 rebuilds of the segment models, two of the marts): marked `user_options` and run by
 `make test-user-options`, not by `make test` (pyproject `addopts` deselects the mark).
 """
