@@ -157,6 +157,20 @@ def run_dbt(
     return result
 
 
+def build_world(
+    base: Path, customers: int, seed: int, build_args: list[str], *generate_args: str
+) -> tuple[World, Path]:
+    """Generate ``base/raw``, run ``dbt <build_args>`` on it once, and keep a copy of that
+    warehouse (``base/after_first_build.duckdb``) for tests that rebuild from it."""
+    raw = base / "raw"
+    truth = generate(raw, customers, seed, *generate_args)
+    world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
+    run_dbt(build_args, raw_dir=raw, db_path=world.db_path, work_dir=base)
+    pristine = base / "after_first_build.duckdb"
+    shutil.copyfile(world.db_path, pristine)
+    return world, pristine
+
+
 @pytest.fixture(scope="session")
 def dirty_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """600 generated customers with injected dirt (mixed layout: folders, parquet), built once."""
