@@ -130,7 +130,7 @@ def _movable(rows: Rows, mixed: bool, last_month: int) -> np.ndarray | None:
 def dirty_orders(rows: Rows, rng: np.random.Generator, mixed: bool, last_month: int) -> None:
     """Orders: status changes re-exported, duplicates, rejects and messy-but-valid values."""
     rates = cfg.DIRT_RATES["shop_orders"]
-    picker = Picker(rng, len(rows))
+    picker = Picker(rng, len(rows), used=rows.aux.get("reserved"))
     status = rows.aux["status"]
     movable = _movable(rows, mixed, last_month)
 
@@ -352,7 +352,7 @@ def dirty_web_events(rows: Rows, rng: np.random.Generator) -> None:
 def dirty_tickets(rows: Rows, rng: np.random.Generator, mixed: bool, last_month: int) -> None:
     """Tickets: exported while open and again when resolved, rejects, unmapped topics."""
     rates = cfg.DIRT_RATES["support_tickets"]
-    picker = Picker(rng, len(rows))
+    picker = Picker(rng, len(rows), used=rows.aux.get("reserved"))
     resolved = ~rows.aux["open"]
     movable = _movable(rows, mixed, last_month)
 

@@ -689,6 +689,7 @@ def simulate_tickets(
             "customer": customers.index[owner],
             "ts": created,
             "open": is_open,
+            "resolved_ts": resolved,
             "file_key": month_index(created),
         },
     )
