@@ -110,3 +110,30 @@ def test_features_at_the_as_of_date_equal_a_build_on_the_drops_of_that_date(
     theirs = read(as_it_was, f"select * from {relation} order by {order}")
     assert len(ours) > 0
     pd.testing.assert_frame_equal(ours, theirs, check_exact=False, rtol=1e-12)
+
+
+def test_drop_known_date_reads_the_date_that_ends_the_file_name(tmp_path: Path) -> None:
+    """Macro `drop_known_date` (README "Point in time"): daily, monthly, and undated files."""
+    expected = {
+        "shop_orders/2026-04-03.csv": "2026-04-03",
+        "shop_orders/orders_2026-04-03.csv.gz": "2026-04-03",
+        "shop_orders/2026-03.csv": "2026-04-01",
+        "shop_orders/2026-12.parquet": "2027-01-01",
+        "shop_orders.csv": None,
+        "web_events/part-00000.parquet": None,
+        "2026-01-05/shop_orders.csv": None,
+    }
+    values = ", ".join(f"('{name}')" for name in expected)
+    inline = (
+        "select source_file, cast({{ drop_known_date('source_file') }} as varchar) as known "
+        f"from (values {values}) as files(source_file)"
+    )
+    result = run_dbt(
+        ["show", "--output", "json", "--limit", "20", "--inline", inline],
+        raw_dir=tmp_path,
+        db_path=tmp_path / "w.duckdb",
+        work_dir=tmp_path,
+    )
+    start = result.stdout.rindex("{", 0, result.stdout.index('"show"'))
+    shown = json.JSONDecoder().raw_decode(result.stdout[start:])[0]["show"]
+    assert {row["source_file"]: row["known"] for row in shown} == expected
