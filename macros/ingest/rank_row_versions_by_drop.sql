@@ -6,6 +6,8 @@
 -#}
 {% macro rank_row_versions_by_drop(relation, key_columns, compared_columns, known_date_column) -%}
     {%- set keys = key_columns | join(', ') -%}
+    {#- the narrow projection every level carries: lineage, key, drop date -#}
+    {%- set narrow_columns = ['source_file', 'source_row_number'] + key_columns + [known_date_column] -%}
     {%- set drop_window -%}
         partition by {{ keys }}, {{ known_date_column }}
         order by source_file desc, source_row_number desc
@@ -45,19 +47,13 @@
                 ) as is_version
             from (
                 select
-                    source_file,
-                    source_row_number,
-                    {{ keys }},
-                    {{ known_date_column }},
+                    {{ narrow_columns | join(', ') }},
                     version_hash,
                     row_number() over ({{ drop_window }}) as drop_rank,
                     first_value(version_hash) over ({{ drop_window }}) as winner_hash
                 from (
                     select
-                        source_file,
-                        source_row_number,
-                        {{ keys }},
-                        {{ known_date_column }},
+                        {{ narrow_columns | join(', ') }},
                         {{ row_version_hash(compared_columns) }} as version_hash
                     from {{ relation }}
                     where validation_reason is null
