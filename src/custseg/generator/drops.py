@@ -8,9 +8,10 @@ row whose state changes after that appears again, changed, in a later month's dr
   drop, resolved in the drop of the month it was resolved in.
 Both rows are valid, staged versions (the dbt project keeps each drop date's version, known
 from the date in the file's name). Rows in the last month's drop have no later drop, so they
-keep their final state. Deterministic: no random draws, so the rest of the world is the same
-with or without drops. The rows are reserved (``aux["reserved"]``): dirt never touches them,
-so that each versioned row keeps exactly the verdict written here.
+keep their final state. No random draws of its own: the simulated world is the same in both
+layouts (the dirt planted afterwards differs, because it draws over more rows). The rows
+are reserved (``aux["reserved"]``): dirt never touches them, so that each versioned row
+keeps exactly the verdict written here.
 """
 
 from __future__ import annotations
