@@ -20,7 +20,8 @@ staged_orders as {{ cte_not_materialized() }} (
         order_id,
         rate_to_reporting
     from validated_orders
-    where reject_reason is null
+    -- the current version (an order's versions differ in status, not in what was bought)
+    where reject_reason is null and valid_to_date is null
 ),
 
 parsed as {{ cte_not_materialized() }} (

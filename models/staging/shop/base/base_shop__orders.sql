@@ -39,6 +39,7 @@ parsed as {{ cte_not_materialized() }} (
         _source_file as source_file,
         _source_row_number as source_row_number,
         _read_error as read_error,
+        {{ drop_known_date('_source_file') }} as valid_from_date,
 
         -- ids
         {{ clean_text('order_id') }} as order_id,
@@ -111,6 +112,7 @@ deduplicated as {{ cte_not_materialized() }} (
         key_columns=['order_id'],
         compared_columns=['customer_id', 'ordered_at', 'order_status', 'currency_code',
                           'order_total_original', 'discount_total_original', 'sales_channel'],
+        known_date_column='valid_from_date',
     ) }}
 ),
 
@@ -135,8 +137,12 @@ final as {{ cte_not_materialized() }} (
         -- booleans
         is_purchase,
 
-        -- timestamps
+        -- dates and timestamps
         ordered_at,
+
+        -- point in time: the version known from valid_from_date until valid_to_date
+        valid_from_date,
+        valid_to_date,
 
         -- validation
         source_file,

@@ -26,6 +26,7 @@ parsed as {{ cte_not_materialized() }} (
         _source_file as source_file,
         _source_row_number as source_row_number,
         _read_error as read_error,
+        {{ drop_known_date('_source_file') }} as valid_from_date,
 
         -- ids
         {{ clean_text('ticket_id') }} as ticket_id,
@@ -86,6 +87,7 @@ deduplicated as {{ cte_not_materialized() }} (
         key_columns=['ticket_id'],
         compared_columns=['customer_id', 'created_at', 'resolved_at', 'channel', 'topic',
                           'satisfaction_score'],
+        known_date_column='valid_from_date',
     ) }}
 ),
 
@@ -106,9 +108,13 @@ final as {{ cte_not_materialized() }} (
         is_complaint,
         resolved_at is not null as is_resolved,
 
-        -- timestamps
+        -- dates and timestamps
         created_at,
         resolved_at,
+
+        -- point in time: the version known from valid_from_date until valid_to_date
+        valid_from_date,
+        valid_to_date,
 
         -- validation
         source_file,
