@@ -75,10 +75,10 @@ data_end as (
 )
 
 select
-    cast(data_end_date as varchar) as data_end_date,
+    cast(data_end_date as {{ dbt.type_string() }}) as data_end_date,
     cast(
         cast({{ dbt.dateadd('day', -var('attribution_window_days'), 'data_end_date') }} as date)
-        as varchar
+        as {{ dbt.type_string() }}
     ) as end_date
 from data_end
 """

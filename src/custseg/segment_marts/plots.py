@@ -31,6 +31,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 from scipy.cluster.hierarchy import dendrogram, linkage
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
@@ -809,7 +810,7 @@ def plot_drift_over_time(drift: pd.DataFrame, names: Names, path: PathLike) -> P
             label=segment_label(labels, sid),
         )
     share_ax.set_ylabel("share of customers")
-    share_ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    share_ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     share_ax.set_ylim(bottom=0)
     share_ax.grid(True, alpha=0.3)
     share_ax.set_title("Customer share per segment at each run", fontsize=11)
