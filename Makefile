@@ -10,8 +10,14 @@ export SEGMENTS_DB_PATH ?= segments.duckdb
 export RAW_DATA_DIR ?= data/sample
 
 .PHONY: help install build docs serve lint test test-python test-user-options bench backfill sample clean
+.PHONY: readme-charts
 .PHONY: spark-install spark-up spark-down spark-test bench-spark
 MONTHS ?= 6
+# The charts at the top of README.md, committed in docs/assets/readme/ by `make readme-charts`
+# from a fresh build of the sample of its own (tests/python/test_shipped_build_e2e.py checks
+# that they are the bytes `make build` draws).
+README_CHARTS := segment_sizes migration_matrix drift_over_time
+README_BUILD := target/readme-charts
 
 # Spark (docs/running-on-spark.md). `make spark-up` serves spark://127.0.0.1:7077 for your own
 # dbt runs; spark-test and bench-spark start a cluster of their own on SPARK_RUN_PORT, so
@@ -39,8 +45,8 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-build: install ## Build the warehouse on the embedded sample and generate the docs (with the segment catalog)
-	$(BIN)/dbt build
+build: install ## Build the sample at 3 monthly as-of dates (history, drift, response) and the docs
+	$(BIN)/python scripts/backfill.py --shipped
 	$(BIN)/dbt docs generate
 	@echo
 	@echo "Warehouse: $(abspath $(SEGMENTS_DB_PATH))"
@@ -68,6 +74,18 @@ bench: install ## Scale runs: generate 100k and 1M customers, time dbt build, pe
 
 backfill: install ## Build the segment history over MONTHS (default 6) monthly as-of dates
 	$(BIN)/python scripts/backfill.py --months $(MONTHS)
+
+readme-charts: install ## Redraw the README charts (docs/assets/readme/) from a fresh sample build
+	rm -rf $(README_BUILD)
+	RAW_DATA_DIR=data/sample SEGMENTS_DB_PATH=$(README_BUILD)/segments.duckdb \
+		SEGMENT_PLOTS_DIR=$(README_BUILD)/charts \
+		SEGMENT_CATALOG_FILE=$(README_BUILD)/segment_catalog.md \
+		EXPORT_DIR=$(README_BUILD)/exports/activation MART_EXPORT_DIR=$(README_BUILD)/exports/marts \
+		DBT_TARGET_PATH=$(README_BUILD)/target DBT_LOG_PATH=$(README_BUILD)/logs \
+		$(BIN)/python scripts/backfill.py --shipped
+	rm -f docs/assets/readme/*.png
+	mkdir -p docs/assets/readme
+	for chart in $(README_CHARTS); do cp $(README_BUILD)/charts/$$chart.png docs/assets/readme/; done
 
 sample: install ## Regenerate the embedded sample in data/sample
 	$(BIN)/python -m custseg.generate --customers 5000 --seed 42 --out data/sample

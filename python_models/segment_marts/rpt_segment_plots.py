@@ -5,7 +5,10 @@ Side effect (documented in docs block `segment_plots`): writes `<name>.png` into
 docs `asset-paths`, relative to the folder dbt runs in), each written atomically, and
 removes charts of this set that could not be drawn this time. Charts on customer samples
 use the first var `segment_plot_sample_size` customers of `int_segment_features_sampled`, in
-the model's preprocessed space. Drawing and the chart set are in `custseg.segment_marts.plots`.
+the model's preprocessed space. The migration matrix and the drift over time are drawn from
+the history marts `fct_segment_migrations` and `rpt_segment_drift` (a few rows per run and
+segment), once the history has two runs. Drawing and the chart set are in
+`custseg.segment_marts.plots`.
 """
 
 from pathlib import Path
@@ -45,6 +48,15 @@ def model(dbt, session):
     sample = first_ranked(
         read_relation(dbt.ref("int_segment_features_sampled"), model=MODEL), sample_size
     )
+    # the history marts: a few rows per run and segment, never per customer
+    migrations = read_relation(
+        dbt.ref("fct_segment_migrations"),
+        order_by="run_number, migration_id",
+        model=MODEL,
+    )
+    drift = read_relation(
+        dbt.ref("rpt_segment_drift"), order_by="run_number, segment_id", model=MODEL
+    )
     algorithms = set(selection["algorithm"]) if "algorithm" in selection.columns else set()
     inputs = PlotInputs(
         segments=segments,
@@ -54,6 +66,8 @@ def model(dbt, session):
         labels=sample["segment_id"].to_numpy(),
         include_dendrogram="agglomerative" in algorithms,
         n_clusters=int(version["n_clusters"]),
+        migrations=migrations,
+        drift=drift,
     )
     log_progress(f"{MODEL}: drawing charts from {len(sample):,} sampled customers into {plots_dir}")
     charts = render_segment_plots(

@@ -1,4 +1,5 @@
-"""Every plot writes a valid, non-trivial PNG (no pixel comparisons with stored images)."""
+"""Every plot writes a valid, non-trivial PNG (no pixel comparisons with stored images); the
+same input draws the same bytes."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from custseg.segment_marts.plots import (
+    latest_run_transitions,
     plot_dendrogram,
+    plot_drift_over_time,
     plot_embedding_scatter,
     plot_k_selection,
+    plot_migration_matrix,
     plot_profile_heatmap,
     plot_segment_sizes,
     plot_silhouette_per_cluster,
@@ -169,3 +173,75 @@ def test_colours_and_labels_are_fixed_per_segment() -> None:
     assert segment_label(NAMES, 1) == NAMES[1]
     assert segment_label(None, -1) == "Outliers"
     assert segment_label({}, 7) == "Segment 7"
+
+
+def _migrations() -> pd.DataFrame:
+    """Two runs of fct_segment_migrations: the first only entries, the second every kind."""
+    first = [(None, 1, 40), (None, 2, 30), (None, 3, 20)]
+    second = [(1, 1, 35), (1, 2, 5), (2, 2, 25), (2, None, 5), (3, 3, 12), (3, 4, 8), (None, 4, 9)]
+    rows = [
+        {"run_number": run, "from_segment_id": f, "to_segment_id": t, "customer_count": n}
+        | {"as_of_date": pd.Timestamp(date), "previous_as_of_date": previous}
+        for run, date, previous, transitions in (
+            (1, "2026-09-01", pd.NaT, first),
+            (2, "2026-10-01", pd.Timestamp("2026-09-01"), second),
+        )
+        for f, t, n in transitions
+    ]
+    return pd.DataFrame(rows).astype({"from_segment_id": "Int64", "to_segment_id": "Int64"})
+
+
+def _drift() -> pd.DataFrame:
+    shares = {
+        1: (0.45, 0.40, 0.38),
+        2: (0.33, 0.30, 0.31),
+        3: (0.22, 0.20, 0.12),
+        4: (0, 0.1, 0.19),
+    }
+    psi = (None, 0.05, 0.08)
+    dates = ("2026-09-01", "2026-10-01", "2026-11-01")
+    return pd.DataFrame(
+        {
+            "as_of_date": pd.Timestamp(date),
+            "segment_id": sid,
+            "segment_name": f"Old name {sid}",
+            "customer_share": values[run],
+            "psi": psi[run],
+        }
+        for sid, values in shares.items()
+        for run, date in enumerate(dates)
+    )
+
+
+def test_latest_run_transitions_takes_the_last_compared_run() -> None:
+    latest = latest_run_transitions(_migrations())
+    assert set(latest["run_number"]) == {2}
+    assert latest["customer_count"].sum() == 99
+    first_only = _migrations().query("run_number == 1")
+    assert latest_run_transitions(first_only).empty  # entries alone compare nothing
+    assert latest_run_transitions(None).empty
+
+
+def test_plot_migration_matrix_is_deterministic(tmp_path: Path) -> None:
+    latest = latest_run_transitions(_migrations())
+    first = plot_migration_matrix(latest, NAMES, tmp_path / "migrations.png")
+    _assert_png(first)
+    again = plot_migration_matrix(latest, NAMES, tmp_path / "again.png")
+    assert first.read_bytes() == again.read_bytes()
+    with pytest.raises(ValueError, match="no transitions"):
+        plot_migration_matrix(latest.iloc[:0], NAMES, tmp_path / "empty.png")
+
+
+def test_plot_drift_over_time_is_deterministic(tmp_path: Path) -> None:
+    first = plot_drift_over_time(_drift(), NAMES, tmp_path / "drift.png")
+    _assert_png(first)
+    assert (
+        first.read_bytes() == plot_drift_over_time(_drift(), NAMES, tmp_path / "b.png").read_bytes()
+    )
+    changed = _drift().assign(psi=lambda f: f["psi"].fillna(0.0) * 2)
+    assert (
+        plot_drift_over_time(changed, NAMES, tmp_path / "c.png").read_bytes() != first.read_bytes()
+    )
+    one_run = _drift().query("as_of_date == '2026-09-01'")
+    with pytest.raises(ValueError, match="two runs"):
+        plot_drift_over_time(one_run, NAMES, tmp_path / "one.png")

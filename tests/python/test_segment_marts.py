@@ -236,6 +236,22 @@ def _plot_inputs(profiles: pd.DataFrame, customers: pd.DataFrame, dendrogram: bo
         labels=buyers["segment_id"].to_numpy(),
         include_dendrogram=dendrogram,
         n_clusters=3,
+        migrations=pd.DataFrame(
+            {
+                "run_number": [1, 1, 2, 2, 2],
+                "from_segment_id": pd.array([None, None, 1, 1, 2], dtype="Int64"),
+                "to_segment_id": pd.array([1, 2, 1, 2, None], dtype="Int64"),
+                "customer_count": [50, 40, 45, 5, 40],
+            }
+        ),
+        drift=pd.DataFrame(
+            {
+                "as_of_date": pd.to_datetime(["2026-09-01"] * 2 + ["2026-10-01"] * 2),
+                "segment_id": [1, 2, 1, 2],
+                "customer_share": [0.55, 0.45, 0.6, 0.4],
+                "psi": [None, None, 0.01, 0.01],
+            }
+        ),
     )
 
 

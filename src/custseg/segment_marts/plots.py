@@ -31,6 +31,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 from scipy.cluster.hierarchy import dendrogram, linkage
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
@@ -70,6 +71,8 @@ PLOT_TITLES: dict[str, str] = {
     "embedding_pca": "Segments on the first two principal components",
     "embedding_tsne": "Segments in a t-SNE map",
     "dendrogram": "Ward dendrogram",
+    "migration_matrix": "Where customers moved since the previous run",
+    "drift_over_time": "Segment shares and drift (PSI) over the runs",
 }
 """Every plot the marts draw, in the order the docs show them (file ``<name>.png``)."""
 
@@ -93,6 +96,11 @@ class PlotInputs:
         labels: Segment id (after merges) per row of ``x_model``.
         include_dendrogram: Draw a dendrogram (agglomerative was among the candidates).
         n_clusters: The selected number of clusters (the dendrogram's cut).
+        migrations: ``fct_segment_migrations`` (every run up to the as-of date); the
+            migration matrix shows its latest run that has a previous run. ``None`` or no
+            such run skips the chart.
+        drift: ``rpt_segment_drift`` (one row per run and segment); the drift chart needs at
+            least two runs. ``None`` skips the chart.
     """
 
     segments: pd.DataFrame
@@ -102,6 +110,8 @@ class PlotInputs:
     labels: np.ndarray | None
     include_dendrogram: bool = False
     n_clusters: int | None = None
+    migrations: pd.DataFrame | None = None
+    drift: pd.DataFrame | None = None
 
 
 def render_segment_plots(
@@ -178,6 +188,17 @@ def _plot_jobs(
         jobs["k_selection"] = (
             lambda p: plot_k_selection(inputs.selection, p),
             len(inputs.selection),
+        )
+    latest_transitions = latest_run_transitions(inputs.migrations)
+    if not latest_transitions.empty:
+        jobs["migration_matrix"] = (
+            lambda p: plot_migration_matrix(latest_transitions, names, p),
+            int(latest_transitions["customer_count"].sum()),
+        )
+    if inputs.drift is not None and inputs.drift["as_of_date"].nunique() >= 2:
+        jobs["drift_over_time"] = (
+            lambda p: plot_drift_over_time(inputs.drift, names, p),
+            len(inputs.drift),
         )
     if inputs.x_model is None or inputs.labels is None or not len(inputs.labels):
         return jobs
@@ -653,6 +674,166 @@ def plot_segment_sizes(
     return _save(fig, path)
 
 
+def latest_run_transitions(migrations: pd.DataFrame | None) -> pd.DataFrame:
+    """The transitions of the latest run that has a previous run (empty when none has).
+
+    Args:
+        migrations: ``fct_segment_migrations`` rows (``run_number``, ``from_segment_id``,
+            ``to_segment_id``, ``customer_count``, ...).
+    """
+    if migrations is None or migrations.empty:
+        return pd.DataFrame(columns=["run_number", "from_segment_id", "to_segment_id"])
+    compared = migrations[migrations["run_number"] >= 2]
+    if compared.empty:
+        return compared
+    return compared[compared["run_number"] == compared["run_number"].max()]
+
+
+def plot_migration_matrix(transitions: pd.DataFrame, names: Names, path: PathLike) -> Path:
+    """Segment at the previous run (rows) x segment now (columns), customer counts.
+
+    Rows add ``New`` (customers not in the previous run), columns ``Gone`` (customers of the
+    previous run not in this one). Each cell shows the count; its colour is the share of its
+    row (the transition probability), so a strong diagonal means stable segments.
+
+    Args:
+        transitions: One run's rows of ``fct_segment_migrations``: ``from_segment_id`` (null
+            for entries), ``to_segment_id`` (null for exits), ``customer_count``; optional
+            ``as_of_date`` and ``previous_as_of_date`` for the title.
+        names: Segment id -> name.
+        path: PNG file to write.
+    """
+    missing = [
+        c for c in ("from_segment_id", "to_segment_id", "customer_count") if c not in transitions
+    ]
+    if missing:
+        raise KeyError(f"migration columns not found: {missing}")
+    if transitions.empty:
+        raise ValueError("no transitions to plot")
+    entered, gone = "New", "Gone"
+    frame = pd.DataFrame(
+        {
+            "from": [_segment_key(v, entered) for v in transitions["from_segment_id"]],
+            "to": [_segment_key(v, gone) for v in transitions["to_segment_id"]],
+            "count": transitions["customer_count"].astype(np.int64).to_numpy(),
+        }
+    )
+    grid = frame.pivot_table(index="from", columns="to", values="count", aggfunc="sum")
+    rows = _ordered_keys(grid.index, entered)
+    columns = _ordered_keys(grid.columns, gone)
+    counts = grid.reindex(index=rows, columns=columns).fillna(0).to_numpy(dtype=np.int64)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+
+    def label(key: int | str) -> str:
+        return key if isinstance(key, str) else segment_label(names, key)
+
+    fig = _figure((11.0, 8.0))
+    ax = fig.add_subplot()
+    image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
+    font = 9 if counts.size <= 100 else 7
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            if counts[i, j]:
+                ax.text(
+                    j,
+                    i,
+                    f"{counts[i, j]:,}",
+                    ha="center",
+                    va="center",
+                    fontsize=font,
+                    color="white" if shares[i, j] > 0.6 else "black",
+                )
+    ax.set_xticks(range(len(columns)))
+    ax.set_xticklabels([label(c) for c in columns], rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([label(r) for r in rows], fontsize=8)
+    ax.set_xlabel("segment now")
+    ax.set_ylabel("segment at the previous run")
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.85)
+    colorbar.set_label("share of the row's customers")
+    title = "Where customers moved since the previous run"
+    if "as_of_date" in transitions and "previous_as_of_date" in transitions:
+        title += (
+            f"\n{_date_label(transitions['previous_as_of_date'].iloc[0])} → "
+            f"{_date_label(transitions['as_of_date'].iloc[0])}, "
+            f"{int(counts.sum()):,} customers"
+        )
+    ax.set_title(title, fontsize=12)
+    return _save(fig, path)
+
+
+def plot_drift_over_time(drift: pd.DataFrame, names: Names, path: PathLike) -> Path:
+    """Customer share per segment over the runs (top) and each run's PSI (bottom).
+
+    Args:
+        drift: ``rpt_segment_drift`` rows: ``as_of_date``, ``segment_id``, ``customer_share``,
+            ``psi`` (null for the first run); optional ``segment_name`` (used for segments
+            ``names`` does not know, such as segments of an older model version).
+        names: Segment id -> name (the current names win).
+        path: PNG file to write.
+    """
+    needed = ("as_of_date", "segment_id", "customer_share", "psi")
+    missing = [c for c in needed if c not in drift.columns]
+    if missing:
+        raise KeyError(f"drift columns not found: {missing}")
+    runs = sorted({_date_label(v) for v in drift["as_of_date"]})
+    if len(runs) < 2:
+        raise ValueError("need at least two runs")
+    frame = drift.assign(
+        _run=[_date_label(v) for v in drift["as_of_date"]],
+        segment_id=drift["segment_id"].astype(np.int64),
+    )
+    labels = dict(names or {})
+    if "segment_name" in frame.columns:
+        for sid, name in zip(frame["segment_id"], frame["segment_name"], strict=True):
+            if int(sid) not in labels and not _is_missing(name):
+                labels[int(sid)] = str(name)
+    shares = frame.pivot_table(
+        index="_run", columns="segment_id", values="customer_share", aggfunc="sum"
+    ).reindex(index=runs)
+    psi = frame.groupby("_run")["psi"].max().reindex(runs)
+    segment_ids = sorted(int(s) for s in shares.columns)
+    colors = segment_colors(segment_ids)
+    positions = np.arange(len(runs))
+
+    fig = _figure((12.0, 8.0))
+    share_ax, psi_ax = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1.0))
+    for sid in segment_ids:
+        values = shares[sid].to_numpy(dtype=float)
+        share_ax.plot(
+            positions,
+            values,
+            marker="o",
+            linewidth=1.6,
+            color=colors[sid],
+            label=segment_label(labels, sid),
+        )
+    share_ax.set_ylabel("share of customers")
+    share_ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    share_ax.set_ylim(bottom=0)
+    share_ax.grid(True, alpha=0.3)
+    share_ax.set_title("Customer share per segment at each run", fontsize=11)
+    fig.legend(loc="outside right upper", fontsize=8, frameon=False)
+
+    psi_values = psi.to_numpy(dtype=float)
+    drawn = np.isfinite(psi_values)
+    psi_ax.bar(positions[drawn], psi_values[drawn], color="#555555", width=0.5)
+    for x, value in zip(positions[drawn], psi_values[drawn], strict=True):
+        psi_ax.text(x, value, f"{value:.3f}", ha="center", va="bottom", fontsize=8)
+    for x in positions[~drawn]:
+        psi_ax.text(x, 0, "first run", ha="center", va="bottom", fontsize=8, color="grey")
+    top = float(np.nanmax(psi_values)) if drawn.any() else 0.0
+    psi_ax.set_ylim(0, max(top * 1.3, 0.01))
+    psi_ax.set_ylabel("PSI vs previous run")
+    psi_ax.grid(True, axis="y", alpha=0.3)
+    psi_ax.set_xticks(positions)
+    psi_ax.set_xticklabels(runs, rotation=30, ha="right", fontsize=8)
+    psi_ax.set_xlabel("as-of date of the run")
+    fig.suptitle("Segment shares and drift over the runs", fontsize=12)
+    return _save(fig, path)
+
+
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
@@ -705,6 +886,26 @@ def _matrix_and_labels(
     if y.shape != (len(x),):
         raise ValueError("labels must have one value per row of x_sample")
     return x, y
+
+
+def _segment_key(value: Any, missing_label: str) -> int | str:
+    """A segment id as int, or ``missing_label`` for a null (an entry or an exit)."""
+    return missing_label if _is_missing(value) else int(value)
+
+
+def _ordered_keys(keys: Sequence[int | str], label: str) -> list[int | str]:
+    """Segment ids in order, noise last among them, then ``label`` (New/Gone) if present."""
+    ids = sorted((k for k in keys if not isinstance(k, str)), key=lambda s: (s == NOISE, s))
+    return [*ids, *([label] if label in set(keys) else [])]
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _date_label(value: Any) -> str:
+    """A run's as-of date as ``YYYY-MM-DD``."""
+    return str(pd.Timestamp(value).date())
 
 
 def _requested_k(row: pd.Series) -> float:
