@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 PAUSE_AT = "SEGMENTS_PAUSE_AT"
 PAUSE_FILE = "SEGMENTS_PAUSE_FILE"
@@ -33,3 +37,20 @@ def pause_at(phase: str | None) -> str | None:
         temporary.replace(path)
     time.sleep(PAUSE_SECONDS)
     return phase
+
+
+def pausing_between_calls(phase: str, function: Callable[..., T]) -> Callable[..., T]:
+    """``function``, holding at ``phase`` before each call after the first (between batches).
+
+    Without ``SEGMENTS_PAUSE_AT`` it behaves exactly like ``function``.
+    """
+    calls = 0
+
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        nonlocal calls
+        if calls:
+            pause_at(phase)
+        calls += 1
+        return function(*args, **kwargs)
+
+    return wrapper
