@@ -47,6 +47,7 @@ import re
 import shutil
 from pathlib import Path
 
+from custseg import build_lock
 from custseg.files import fsync_directory, temporary_path
 
 PUBLISH_PATH_ENV = "SEGMENTS_PUBLISH_PATH"
@@ -165,11 +166,13 @@ def remove_old_versions(kind: str) -> list[Path]:
 def new_database_path() -> str:
     """A fresh temporary file name beside the published file, for the next version.
 
-    Temporary files of killed publications are removed first (one build runs at a time, so
-    none of them is in use).
+    First the build lock of the published file is taken (:mod:`custseg.build_lock`), so two
+    warehouses configured with one ``SEGMENTS_PUBLISH_PATH`` never publish at once; then
+    temporary files of killed publications are removed (none of them is in use).
     """
     published = published_path()
     published.parent.mkdir(parents=True, exist_ok=True)
+    build_lock.acquire(published)
     remove_temporary_databases()
     return str(temporary_path(published))
 
