@@ -39,6 +39,7 @@
 -#}
 {% macro duckdb__publish_build(failed_nodes, export_kinds, version) -%}
     {%- set next_db = 'segments_publication_next' -%}
+    {%- set started = modules.datetime.datetime.now() -%}
     {%- set temporary = publication_value('select segments_publication_new_file()') -%}
     {%- set published = publication_value('select segments_publication_path()') -%}
     {%- if failed_nodes | length == 0 -%}
@@ -66,17 +67,21 @@
     ) -%}
     {%- do run_query('checkpoint ' ~ next_db) -%}
     {%- do run_query('detach ' ~ next_db) -%}
+    {%- set copied_at = modules.datetime.datetime.now() -%}
     {%- do run_query("select segments_pause_point('publishing')") -%}
+    {%- set swap_started = modules.datetime.datetime.now() -%}
     {%- if failed_nodes | length == 0 -%}
         {%- for kind in export_kinds -%}
             {%- do run_query("select segments_publication_swap_exports('" ~ kind ~ "', '" ~ version ~ "')") -%}
         {%- endfor -%}
     {%- endif -%}
     {%- do run_query("select segments_publication_swap_file('" ~ temporary ~ "')") -%}
+    {%- set timing = 'copy ' ~ '%.1f' | format((copied_at - started).total_seconds()) ~ ' s, swap '
+        ~ '%.2f' | format((modules.datetime.datetime.now() - swap_started).total_seconds()) ~ ' s' -%}
     {%- if failed_nodes | length == 0 -%}
-        {{ log('Published ' ~ published ~ ' (' ~ export_kinds | join(', ') ~ ' exports swapped in)', info=true) }}
+        {{ log('Published ' ~ published ~ ' (' ~ timing ~ '; exports swapped in: ' ~ (export_kinds | join(', ') or 'none') ~ ')', info=true) }}
     {%- else -%}
-        {{ log('Build failed (' ~ failed_nodes | length ~ ' nodes): nothing new published; the failure is recorded in ' ~ published ~ ' meta.publication_log', info=true) }}
+        {{ log('Build failed (' ~ failed_nodes | length ~ ' nodes): nothing new published; the failure is recorded in ' ~ published ~ ' meta.publication_log (' ~ timing ~ ')', info=true) }}
     {%- endif -%}
     {{ return('select 1 as published') }}
 {%- endmacro %}
