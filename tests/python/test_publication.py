@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import duckdb
 import pytest
 
 from conftest import BIN, REPO, dbt_env, generate, run_dbt
-from custseg import build_lock, publication
+from custseg import build_lock, pause_points, publication
 
 BREAKING_VARS = "{drift_silhouette_sample_size: 1}"
 """Breaks one late model (fct_segment_run_silhouettes needs at least 2); the exports still run."""
@@ -95,6 +96,30 @@ def test_killed_publication_leftovers_are_removed(export_env: Path) -> None:
     publication.new_database_path()
     assert not leftover_link.is_symlink()
     assert not leftover_file.exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Pause points
+
+
+def test_scoring_pauses_between_batches_and_resumes_when_the_file_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "paused"
+    monkeypatch.setenv("SEGMENTS_PAUSE_AT", "scoring")
+    monkeypatch.setenv("SEGMENTS_PAUSE_FILE", str(marker))
+    monkeypatch.setattr(pause_points, "PAUSE_SECONDS", 60.0)
+    score = pause_points.pausing_between_calls("scoring", lambda batch: batch * 2)
+    assert score(1) == 2 and not marker.exists()  # the first batch never waits
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(score, 2)
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.read_text() == f"scoring {os.getpid()}\n"
+        assert not second.done()
+        marker.unlink()
+        assert second.result(timeout=10) == 4
 
 
 # ---------------------------------------------------------------------------------------
