@@ -94,8 +94,10 @@
 {% macro spark__publish_build(failed_nodes, export_kinds, version) -%}
     {%- if failed_nodes | length == 0 -%}
         {%- for kind in export_kinds -%}
-            {%- do adapter.publish_exports(kind, version) -%}
+            {{ log('Published the ' ~ kind ~ ' exports: ' ~ adapter.publish_exports(kind, version), info=true) }}
         {%- endfor -%}
+    {%- else -%}
+        {{ log('Build failed (' ~ failed_nodes | length ~ ' nodes): the staged exports are not published', info=true) }}
     {%- endif -%}
     {{ return('select 1 as published') }}
 {%- endmacro %}
