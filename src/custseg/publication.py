@@ -32,7 +32,9 @@ version is kept for readers still inside it; older versions, stale staging folde
 temporary links or files of killed builds are removed by the next publication.
 
 **Pause points** (:mod:`custseg.pause_points`, for the kill tests; env
-``SEGMENTS_PAUSE_AT``): ``staging`` (post-hook of ``base_shop__orders``), ``fit``
+``SEGMENTS_PAUSE_AT``; the build holds until its pause file is deleted or it is killed):
+``staging`` (post-hook of ``base_shop__orders``, only when ``cached_table`` rebuilds it),
+``fit``
 (``int_segment_model_versions`` after fitting, before its row is written), ``scoring``
 (``int_customer_segments_assigned`` before its second batch: set var
 ``segment_batch_rows`` below the customer count), ``exports``
