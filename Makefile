@@ -120,4 +120,4 @@ bench-spark: spark-install ## Own cluster; Spark vs DuckDB builds at 100k and 1M
 	$(SPARK_RUN_ENV) $(BIN)/python scripts/bench_spark.py $(BENCH_SPARK_ARGS)
 
 clean: ## Remove build outputs (not the venv)
-	rm -rf target logs dbt_packages $(SEGMENTS_DB_PATH)
+	rm -rf target logs dbt_packages $(SEGMENTS_DB_PATH) $(SEGMENTS_DB_PATH).lock published

@@ -104,6 +104,7 @@ def build_env(raw: Path, work: Path, tag: str) -> dict[str, str]:
         "RAW_DATA_DIR": str(raw),
         "EXPORT_DIR": str(work / f"exports_{tag}" / "activation"),
         "MART_EXPORT_DIR": str(work / f"exports_{tag}" / "marts"),
+        "SEGMENTS_PUBLISH_PATH": str(work / f"published_{tag}" / "segments.duckdb"),
         "SEGMENT_PLOTS_DIR": str(work / f"plots_{tag}"),
         "SEGMENT_CATALOG_FILE": str(work / f"segment_catalog_{tag}.md"),
         "DBT_TARGET_PATH": str(work / f"target_{tag}"),

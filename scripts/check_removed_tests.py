@@ -266,6 +266,7 @@ def main() -> None:
             "RAW_DATA_DIR": str(work / "raw"),
             "EXPORT_DIR": str(work / "exports" / "activation"),
             "MART_EXPORT_DIR": str(work / "exports" / "marts"),
+            "SEGMENTS_PUBLISH_PATH": str(work / "published" / "segments.duckdb"),
             "SEGMENT_PLOTS_DIR": str(work / "plots"),
         }
         removed, models = removed_tests(args.old_ref, work, env)

@@ -1,10 +1,12 @@
 """The activation exports: CRM fields, email lists and ad-platform files; one row per file.
 
 Side effect (documented in docs block `activation_exports`): writes `crm/`, `email/` and
-`ads/` under env `EXPORT_DIR` (default `exports/activation`, git-ignored, relative to the
-folder dbt runs in), each with a `manifest.json`. Every file is written to a temporary file
-and renamed into place, and files of earlier runs that are no longer current are removed, so
-a rerun replaces the export. Nothing is written to the warehouse except this report.
+`ads/`, each with a `manifest.json`, into the staging folder of env `EXPORT_DIR` (default:
+`activation/` beside the published warehouse; `custseg.publication`), emptied first. The
+build's publication swaps the whole set into `EXPORT_DIR` when no node failed, so readers
+see the previous complete set or the new one; `file_path` is the published path. Nothing
+is written to the warehouse except this report. Pause point `exports` (kill tests) holds the
+build once the files are staged.
 
 On DuckDB, customers stream from `int_activation_audience` in batches (var
 `activation_batch_rows`), sorted by `customer_id`, through `custseg.activation.export_all`.
@@ -25,10 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from custseg import project_vars
+from custseg import project_vars, publication
 from custseg.activation import export_all
 from custseg.activation.files import MANIFEST_NAME
 from custseg.dbt_io import is_spark, iter_batches, log_progress, read_relation, to_engine
+from custseg.pause_points import pause_at
 
 MODEL = "rpt_activation_exports"
 REPORT_COLUMNS = {
@@ -67,9 +70,16 @@ def _minimum(manifest: dict[str, Any], platform: str | None) -> int | None:
 
 
 def report_rows(
-    manifests: dict[str, dict[str, Any]], export_dir: Path, model_version: int
+    manifests: dict[str, dict[str, Any]],
+    export_dir: Path,
+    model_version: int,
+    written_dir: Path | None = None,
 ) -> pd.DataFrame:
-    """One row per written file, per skipped segment file and per manifest."""
+    """One row per written file, per skipped segment file and per manifest.
+
+    ``file_path`` is under ``export_dir`` (where readers find the file once published); the
+    manifests are read from ``written_dir`` (the staging folder), ``export_dir`` by default.
+    """
     rows: list[dict[str, Any]] = []
     for destination, manifest in manifests.items():
         common = {
@@ -117,7 +127,7 @@ def report_rows(
                 }
             )
         manifest_path = export_dir / destination / MANIFEST_NAME
-        data = manifest_path.read_bytes()
+        data = ((written_dir or export_dir) / destination / MANIFEST_NAME).read_bytes()
         rows.append(
             {
                 **common,
@@ -139,12 +149,12 @@ def report_rows(
 
 def model(dbt, session):
     # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
-    configured_dir = dbt.config.get("export_dir")
+    kind = dbt.config.get("published_exports")
     configured_rows = dbt.config.get("activation_batch_rows")
     configured_share = dbt.config.get("control_group_share")
     configured_min_audience = dbt.config.get("activation_min_audience")
     configured_generated_at = dbt.config.get("activation_generated_at")
-    export_dir = Path(project_vars.required("export_dir", configured_dir))
+    export_dir = publication.export_dir(kind)
     batch_rows = project_vars.integer("activation_batch_rows", configured_rows, minimum=1)
     control_share = project_vars.number("control_group_share", configured_share, low=0.0, high=1.0)
     min_audience = project_vars.required("activation_min_audience", configured_min_audience)
@@ -164,9 +174,10 @@ def model(dbt, session):
         if is_spark(audience)
         else iter_batches(audience, batch_rows, order_by="customer_id")
     )
+    staging = publication.prepare_staging(kind)
     manifests = export_all(
         customers,
-        export_dir,
+        staging,
         str(model_version),
         as_of_date,
         min_audience=min_audience,
@@ -178,4 +189,5 @@ def model(dbt, session):
             f"{MODEL}: {destination}/: {len(manifest['files'])} files, "
             f"{manifest['total_rows']:,} rows, {len(manifest['skipped'])} skipped"
         )
-    return to_engine(session, report_rows(manifests, export_dir, model_version))
+    pause_at("exports")
+    return to_engine(session, report_rows(manifests, export_dir, model_version, staging))

@@ -1,22 +1,19 @@
 """The public marts as Parquet files for BI tools; one row per file written.
 
-Side effect (documented in docs block `mart_exports`): writes `<mart>.parquet` into env
-`MART_EXPORT_DIR` (its default is in this model's YAML config; git-ignored, relative to the
-folder dbt runs in). The engine writes each file (`custseg.engine_files.write_parquet_export`):
-DuckDB one file through the project's atomic writer (`custseg.files.write_atomically`: a
-temporary file renamed over the final name), Spark's executors a folder `<mart>.parquet/`
-of part files, staged and swapped into place; either way a reader sees the previous
-complete export or the new one, and no mart row passes through the driver. Nothing is
-created in the warehouse (no `external` views pointing at files). Restricted marts
-(personal data) are never exported. Rows are written in key order, so the same data gives
-byte-identical files on DuckDB.
+Side effect (documented in docs block `mart_exports`): writes `<mart>.parquet` into the
+staging folder of env `MART_EXPORT_DIR` (default: `marts/` beside the published warehouse;
+`custseg.publication`), which the build's publication swaps in whole when no node failed;
+`file_path` is the published path. The engine writes each file
+(`custseg.engine_files.write_parquet_export`): DuckDB one file through the project's atomic
+writer (`custseg.files.write_atomically`), Spark's executors a folder `<mart>.parquet/` of
+part files; no mart row passes through the driver. Nothing is created in the warehouse (no
+`external` views pointing at files). Restricted marts (personal data) are never exported.
+Rows are written in key order, so the same data gives byte-identical files on DuckDB.
 """
-
-from pathlib import Path
 
 import pandas as pd
 
-from custseg import project_vars
+from custseg import publication
 from custseg.dbt_io import log_progress, to_engine
 from custseg.engine_files import write_parquet_export
 
@@ -24,9 +21,9 @@ MODEL = "rpt_mart_exports"
 
 
 def model(dbt, session):
-    # each dbt.config.get stands alone: dbt only finds the keys of calls it can see in the AST
-    configured_dir = dbt.config.get("mart_export_dir")
-    export_dir = Path(project_vars.required("mart_export_dir", configured_dir))
+    kind = dbt.config.get("published_exports")
+    export_dir = publication.export_dir(kind)
+    staging = publication.prepare_staging(kind)
     # literal refs, so dbt sees the dependencies; restricted marts are deliberately absent.
     # Each mart comes with its primary key, the row order of its file: the same data gives
     # a byte-identical file (and the same sha256).
@@ -47,8 +44,8 @@ def model(dbt, session):
     rows = []
     for mart_name, (relation, key) in marts.items():
         path = export_dir / f"{mart_name}.parquet"
-        row_count, (size, digest) = write_parquet_export(relation, key, path)
-        log_progress(f"{MODEL}: {path} ({row_count:,} rows, {size:,} bytes)")
+        row_count, (size, digest) = write_parquet_export(relation, key, staging / path.name)
+        log_progress(f"{MODEL}: {path} staged ({row_count:,} rows, {size:,} bytes)")
         rows.append(
             {
                 "mart_name": mart_name,

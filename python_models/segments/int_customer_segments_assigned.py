@@ -7,13 +7,15 @@ Spark's executors, or DuckDB's stream through this process), in batches of var
 point within eps); no customer row reaches the driver on Spark, and no global sort holds
 every customer at once. A customer's assignment depends only on its own features and the
 model, never on the batch it is read in, so the assignments are the same whatever the read
-order.
+order. Pause point `scoring` (kill tests, `custseg.pause_points`) holds the build before
+every batch after the first.
 """
 
 from functools import partial
 
 from custseg import project_vars
 from custseg.dbt_io import count_rows, log_progress, map_batches, read_relation
+from custseg.pause_points import pausing_between_calls
 from custseg.segments import assign, registry
 
 MODEL = "int_customer_segments_assigned"
@@ -39,4 +41,5 @@ def model(dbt, session):
         model_version=int(row["model_version"]),
         as_of_date=as_of_date,
     )
+    assign_batch = pausing_between_calls("scoring", assign_batch)
     return map_batches(features, assign_batch, assign.ASSIGNMENT_SCHEMA, batch_rows)

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt_common.exceptions import DbtRuntimeError
 from duckdb import DuckDBPyConnection
 
-from custseg import pause_points, raw_files
+from custseg import build_lock, pause_points, publication, raw_files
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,22 @@ FUNCTIONS: tuple[SqlFunction, ...] = (
         ("VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN"),
         "VARCHAR",
     ),
+    SqlFunction(
+        "segments_publication_path", lambda: str(publication.published_path()), (), "VARCHAR"
+    ),
+    SqlFunction("segments_publication_new_file", publication.new_database_path, (), "VARCHAR"),
+    SqlFunction(
+        "segments_publication_copy_published", publication.copy_published, ("VARCHAR",), "BOOLEAN"
+    ),
+    SqlFunction(
+        "segments_publication_swap_exports",
+        publication.publish_exports,
+        ("VARCHAR", "VARCHAR"),
+        "VARCHAR",
+    ),
+    SqlFunction(
+        "segments_publication_swap_file", publication.publish_database, ("VARCHAR",), "VARCHAR"
+    ),
 )
 
 
@@ -59,7 +76,17 @@ def register_functions(connection: DuckDBPyConnection) -> None:
 
 
 class Plugin(BasePlugin):
-    """Registers :data:`FUNCTIONS` on the connection dbt-duckdb opens for a build."""
+    """Takes the build lock, and registers :data:`FUNCTIONS` on every connection dbt opens."""
+
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        # dbt-duckdb creates its plugins before it opens the database file: a second build
+        # stops here with the running build's pid and start time, not on DuckDB's file lock.
+        path = getattr(self.creds, "path", None)
+        if path and path != ":memory:":
+            try:
+                build_lock.acquire(path)
+            except build_lock.BuildRunningError as error:
+                raise DbtRuntimeError(str(error)) from None
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         register_functions(conn)

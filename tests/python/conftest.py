@@ -113,7 +113,7 @@ def generate(out: Path, customers: int, seed: int, *extra: str) -> Path:
 
 def dbt_env(raw_dir: Path, db_path: Path, work_dir: Path) -> dict[str, str]:
     """The environment of a dbt run on `raw_dir` into `db_path` that writes only under
-    `work_dir` (target, logs, charts, the catalog's docs file, exports)."""
+    `work_dir` (target, logs, charts, the catalog's docs file, exports, the published file)."""
     return os.environ | {
         "RAW_DATA_DIR": str(raw_dir),
         "SEGMENTS_DB_PATH": str(db_path),
@@ -123,6 +123,7 @@ def dbt_env(raw_dir: Path, db_path: Path, work_dir: Path) -> dict[str, str]:
         "SEGMENT_CATALOG_FILE": str(work_dir / "segment_catalog.md"),
         "MART_EXPORT_DIR": str(work_dir / "exports" / "marts"),
         "EXPORT_DIR": str(work_dir / "exports" / "activation"),
+        "SEGMENTS_PUBLISH_PATH": str(work_dir / "published" / "segments.duckdb"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # The profile's default is one dbt thread (safe at a million customers). The tests
         # use two so that models also run at the same time (for example two cached_table

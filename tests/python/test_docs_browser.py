@@ -75,6 +75,7 @@ def docs_site(dirty_world: World, tmp_path_factory: pytest.TempPathFactory) -> I
     env = os.environ | {
         "RAW_DATA_DIR": str(dirty_world.raw_dir),
         "SEGMENTS_DB_PATH": str(db_path),
+        "SEGMENTS_PUBLISH_PATH": str(base / "published" / "segments.duckdb"),
         "DBT_TARGET_PATH": str(base / "target"),
         "DBT_LOG_PATH": str(base / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -125,6 +125,7 @@ def build_dim_customers(raw_dir: Path, work: Path) -> pd.DataFrame:
         **os.environ,
         "RAW_DATA_DIR": str(raw_dir),
         "SEGMENTS_DB_PATH": str(database),
+        "SEGMENTS_PUBLISH_PATH": str(work / "published" / "segments.duckdb"),
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
     }

@@ -9,6 +9,7 @@ and rates within 1e-9 relative.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -110,11 +111,19 @@ def test_same_model_gives_every_customer_the_same_segment(engines, duckdb_with_s
 
 def export_names(root: Path) -> dict[str, Path]:
     """Export name (relative path without suffix) -> the file, or the folder of part files,
-    that holds its rows; files of neither kind (a manifest, Spark's _SUCCESS) left out."""
+    that holds its rows; files of neither kind (a manifest, Spark's _SUCCESS) left out.
+
+    The published export folders are links to hidden versions (``custseg.publication``):
+    links are followed, hidden folders (the versions themselves, staging) skipped."""
     names = {}
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".csv", ".parquet"} and path.parent.suffix not in {".csv", ".parquet"}:
-            names[str(path.relative_to(root).with_suffix(""))] = path
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for path in sorted(Path(folder) / name for name in [*subfolders, *files]):
+            if path.suffix in {".csv", ".parquet"} and path.parent.suffix not in {
+                ".csv",
+                ".parquet",
+            }:
+                names[str(path.relative_to(root).with_suffix(""))] = path
     return names
 
 

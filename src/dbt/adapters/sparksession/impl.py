@@ -151,3 +151,15 @@ class SparkSessionAdapter(SparkAdapter):
         from dbt.adapters.contracts.connection import AdapterResponse
 
         return AdapterResponse(_message="OK")
+
+    @available
+    def publish_exports(self, kind: str, version: str) -> str:
+        """Swap the staged exports of ``kind`` in on the driver (``spark__publish_build``).
+
+        The export models wrote them into the staging folder beside ``MART_EXPORT_DIR`` /
+        ``EXPORT_DIR``; see :func:`custseg.publication.publish_exports`. Spark has no
+        published DuckDB file: BI tools read its tables.
+        """
+        from custseg import publication
+
+        return publication.publish_exports(kind, version)
