@@ -80,6 +80,7 @@ readme-charts: install ## Redraw the README charts (docs/assets/readme/) from a 
 	RAW_DATA_DIR=data/sample SEGMENTS_DB_PATH=$(README_BUILD)/segments.duckdb \
 		SEGMENT_PLOTS_DIR=$(README_BUILD)/charts \
 		SEGMENT_CATALOG_FILE=$(README_BUILD)/segment_catalog.md \
+		SEGMENTS_PUBLISH_PATH=$(README_BUILD)/published/segments.duckdb \
 		EXPORT_DIR=$(README_BUILD)/exports/activation MART_EXPORT_DIR=$(README_BUILD)/exports/marts \
 		DBT_TARGET_PATH=$(README_BUILD)/target DBT_LOG_PATH=$(README_BUILD)/logs \
 		$(BIN)/python scripts/backfill.py --shipped
