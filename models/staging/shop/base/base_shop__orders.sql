@@ -28,6 +28,13 @@ fx_rates as {{ cte_not_materialized() }} (
     select * from {{ ref('fx_rates') }}
 ),
 
+order_total_rules as {{ cte_not_materialized() }} (
+    -- Plausible range of an order total per currency, from configuration (seed
+    -- plausibility_rules), never from the data: a row's verdict does not change as days arrive.
+    select * from {{ ref('plausibility_rules') }}
+    where source_table = 'shop_orders' and column_name = 'order_total'
+),
+
 fx_rates_to_reporting as {{ cte_not_materialized() }} (
     -- Rate of every currency to the reporting currency, valid from its date until the next.
     {{ fx_rates_to_reporting('fx_rates') }}
@@ -74,6 +81,11 @@ converted as {{ cte_not_materialized() }} (
         coalesce(order_statuses.order_status, 'unknown') as order_status,
         coalesce(order_statuses.is_purchase, false) as is_purchase,
         fx_rates_to_reporting.rate_to_reporting,
+        coalesce(
+            parsed.order_total_original < order_total_rules.min_value
+            or parsed.order_total_original > order_total_rules.max_value,
+            false
+        ) as is_order_total_implausible,
         {{ convert_amount('parsed.order_total_original', 'fx_rates_to_reporting.rate_to_reporting') }}
             as order_total,
         {{ convert_amount('parsed.discount_total_original', 'fx_rates_to_reporting.rate_to_reporting') }}
@@ -86,6 +98,8 @@ converted as {{ cte_not_materialized() }} (
             parsed.currency_code = fx_rates_to_reporting.currency_code
             and cast(parsed.ordered_at as date) >= fx_rates_to_reporting.valid_from
             and cast(parsed.ordered_at as date) < fx_rates_to_reporting.valid_to
+    left join order_total_rules
+        on parsed.currency_code = order_total_rules.currency_code
 ),
 
 validated as {{ cte_not_materialized() }} (
@@ -99,6 +113,7 @@ validated as {{ cte_not_materialized() }} (
                 then 'unparseable_amount'
             when order_total_original < 0 or discount_total_original < 0 then 'negative_amount'
             when rate_to_reporting is null then 'unknown_currency'
+            when is_order_total_implausible then 'implausible_amount'
         end as validation_reason
     from converted
 ),
