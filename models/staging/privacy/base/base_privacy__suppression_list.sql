@@ -18,11 +18,21 @@ source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('privacy', 'suppression_list')) }}
 ),
 
+erasure_requests as {{ cte_not_materialized() }} (
+    select * from {{ ref('erasure_requests') }}
+),
+
+erased as {{ cte_not_materialized() }} (
+    -- Rows of customers on the erasure list keep only their place (rejected as `erased`).
+    {{ erased_rows_masked('source', 'erasure_requests', raw_columns) }}
+),
+
 parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _is_erased as is_erased,
 
         -- ids
         {{ clean_text('customer_id') }} as customer_id,
@@ -41,7 +51,7 @@ parsed as {{ cte_not_materialized() }} (
         {%- for column in raw_columns %}
             {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from source
+    from erased
 ),
 
 mapped as {{ cte_not_materialized() }} (
@@ -55,7 +65,10 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case when is_reason_known then reason_source_value else 'suppress_marketing' end as reason,
-        case when is_key_missing then 'missing_key' end as validation_reason
+        case
+            when is_erased then 'erased'
+            when is_key_missing then 'missing_key'
+        end as validation_reason
     from mapped
 ),
 

@@ -20,6 +20,15 @@ source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('shop', 'shop_orders')) }}
 ),
 
+erasure_requests as {{ cte_not_materialized() }} (
+    select * from {{ ref('erasure_requests') }}
+),
+
+erased as {{ cte_not_materialized() }} (
+    -- Rows of customers on the erasure list keep only their place (rejected as `erased`).
+    {{ erased_rows_masked('source', 'erasure_requests', raw_columns) }}
+),
+
 order_statuses as {{ cte_not_materialized() }} (
     select * from {{ ref('map_order_statuses') }}
 ),
@@ -45,6 +54,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _is_erased as is_erased,
 
         -- ids
         {{ clean_text('order_id') }} as order_id,
@@ -72,7 +82,7 @@ parsed as {{ cte_not_materialized() }} (
         {%- for column in raw_columns %}
             {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from source
+    from erased
 ),
 
 converted as {{ cte_not_materialized() }} (
@@ -106,6 +116,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when ordered_at is null then 'unparseable_timestamp'
             when ordered_at > {{ run_started_at_utc() }} then 'future_timestamp'
