@@ -35,8 +35,8 @@
             ~ ' in (select customer_id_sha256 from ' ~ requests ~ ')') -%}
         {%- if found.columns[0].values()[0] > 0 -%}
             {{ exceptions.raise_compiler_error(
-                existing ~ ' holds ' ~ found.columns[0].values()[0] ~ ' rows of customers on the'
-                ~ ' erasure list (seed erasure_requests), and Spark cannot delete rows from its'
+                existing ~ ' holds ' ~ found.columns[0].values()[0] ~ ' row(s) of customers on'
+                ~ ' the erasure list (seed erasure_requests), and Spark cannot delete rows from its'
                 ~ ' Parquet tables. Rebuild the history without them on DuckDB, or drop those'
                 ~ ' rows by rewriting the table (create a copy without them, then swap), then'
                 ~ ' rerun the build.'
