@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export SEGMENTS_DB_PATH ?= segments.duckdb
 export RAW_DATA_DIR ?= data/sample
 
-.PHONY: help install build docs serve lint test test-python bench backfill sample clean
+.PHONY: help install build docs serve lint test test-python test-user-options bench backfill sample clean
 .PHONY: spark-install spark-up spark-down spark-test bench-spark
 MONTHS ?= 6
 
@@ -59,6 +59,9 @@ test-python: install ## pytest only (includes the end-to-end dbt builds)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test: lint test-python ## Every test: lint, metadata, pytest (unit + end-to-end dbt builds)
+
+test-user-options: install ## Slow end-to-end: every algorithm, PCA, BG/NBD and the overrides set by vars and seeds
+	$(BIN)/pytest -q -n 0 -m user_options tests/python/test_user_options_e2e.py
 
 bench: install ## Scale runs: generate 100k and 1M customers, time dbt build, peak memory
 	$(BIN)/python scripts/bench.py

@@ -137,7 +137,10 @@ def bench_size(
         else f"read_csv('{raw}/web_events.csv', header = true, all_varchar = true)"
     )
     orders_glob = "/*.csv" if (raw / "shop_orders").is_dir() else ".csv"
-    sql = BASELINE_SQL.format(raw=raw, web_reader=web_reader, orders_glob=orders_glob)
+    tickets_glob = "/*.csv" if (raw / "support_tickets").is_dir() else ".csv"
+    sql = BASELINE_SQL.format(
+        raw=raw, web_reader=web_reader, orders_glob=orders_glob, tickets_glob=tickets_glob
+    )
     baseline_script = (
         "import duckdb, sys; "
         f"con = duckdb.connect(config={{'threads': {threads}, 'memory_limit': '{memory_limit}'}}); "

@@ -1,6 +1,7 @@
 -- The benchmark's yardstick: basic per-customer aggregates computed straight from the raw
 -- files in one DuckDB query (orders, revenue, recency, channel share, web activity,
--- tickets, email open rate). scripts/bench.py fills in {raw}, {orders_glob}, {web_reader}.
+-- tickets, email open rate). scripts/bench.py fills in {raw}, {orders_glob}, {tickets_glob},
+-- {web_reader}.
 with orders as (
     select
         customer_id,
@@ -25,7 +26,7 @@ tickets as (
     select
         customer_id,
         count(*) as tickets
-    from read_csv('{raw}/support_tickets.csv', header = true, all_varchar = true)
+    from read_csv('{raw}/support_tickets{tickets_glob}', header = true, all_varchar = true)
     group by 1
 ),
 

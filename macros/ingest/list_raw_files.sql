@@ -38,26 +38,18 @@
 
 
 {#-
-    On Spark the folder is listed by Spark's `binaryFile` source (only paths are read, not the
-    content), so the listing sees the same file system as the executors. Paths come back as
-    `file:/…` URLs; `relative_path` is the part after the raw folder.
+    On Spark the folder is listed where dbt runs (our adapter's `list_files`), not by Spark's
+    `binaryFile` source, which leaves out 0-byte files: the build must see them to quarantine
+    them, and the files are inspected there anyway (inspect_raw_file). Paths are absolute, so
+    executors in other working folders find them; a cluster needs the raw folder at the same
+    path on every machine.
 -#}
 {% macro spark__list_raw_files(raw_dir, table_name) -%}
     {%- set base = raw_dir.rstrip('/') -%}
-    {%- set view = '__raw_files_' ~ table_name -%}
-    {%- do run_query(
-        'create or replace temporary view ' ~ view ~ " using binaryFile options (path '"
-        ~ base | replace("'", "\\'") ~ "', recursiveFileLookup 'true')"
-    ) -%}
-    {%- set result = run_query('select path from ' ~ view ~ ' order by path') -%}
-    {%- set marker = '/' ~ modules.re.sub('^\\./', '', base).lstrip('/') ~ '/' -%}
     {%- set pattern = '^' ~ modules.re.escape(table_name)
         ~ '(\\.csv|\\.csv\\.gz|\\.parquet|/[^/]+\\.(csv|csv\\.gz|parquet))$' -%}
     {%- set files = [] -%}
-    {%- for row in result.rows -%}
-        {%- set url = row[0] -%}
-        {%- set path = modules.re.sub('^file:(//)?', '', url) -%}
-        {%- set relative_path = path.split(marker, 1)[1] if marker in path else path -%}
+    {%- for path, relative_path in adapter.list_files(base) -%}
         {%- if modules.re.match(pattern, relative_path) -%}
             {%- do files.append({
                 'path': path,

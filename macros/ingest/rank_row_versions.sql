@@ -16,8 +16,21 @@
     (two text keys, 34.7M rows) from 62.7 s to 53.8 s, and made the web events (one key,
     22.9M rows) slower, 52.5 s against 41.0 s. A hash collision only adds rows to the window,
     which partitions by the key itself.
+
+    `known_date_column` (point-in-time tables; see macro `drop_known_date`) keeps one version
+    of a key per drop date: the ranking above runs per key and known date, and its winner
+    is the key's version from that date on. A drop winner whose values equal the previous
+    drop's version (an unchanged re-export) is a `duplicate`; the others are versions, and
+    each gets `valid_to_date`, the next version's known date (null for the current one).
+    Only the losing rows and the versions that a later one replaced are joined back, so the
+    join stays small (macro `rank_row_versions_by_drop`).
 -#}
-{% macro rank_row_versions(relation, key_columns, compared_columns, only_repeated_keys=false) -%}
+{% macro rank_row_versions(
+    relation, key_columns, compared_columns, only_repeated_keys=false, known_date_column=none
+) -%}
+    {%- if known_date_column is not none -%}
+        {{ return(rank_row_versions_by_drop(relation, key_columns, compared_columns, known_date_column)) }}
+    {%- endif -%}
     {%- set window_spec -%}
         partition by {{ key_columns | join(', ') }}
         order by source_file desc, source_row_number desc

@@ -19,7 +19,7 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from custseg import pause_points
+from custseg import pause_points, raw_files
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ class SqlFunction:
 
 FUNCTIONS: tuple[SqlFunction, ...] = (
     SqlFunction("segments_pause_point", pause_points.pause_at, ("VARCHAR",), "VARCHAR"),
+    SqlFunction(
+        "segments_inspect_raw_file",
+        raw_files.inspect_raw_file,
+        ("VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN"),
+        "VARCHAR",
+    ),
 )
 
 

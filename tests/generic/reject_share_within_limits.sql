@@ -3,7 +3,9 @@
     validation model. Returns one row when the share is above `warn_share` and a second
     when it is above `error_share`; with the default config (warn_if >= 1, error_if >= 2)
     dbt warns on the first and fails on the second. Thresholds default to the vars
-    reject_share_warn and reject_share_error.
+    reject_share_warn and reject_share_error. Rows numbered 0 stand for a quarantined file,
+    not a record (read_raw_table): they are reported in rpt_ingestion_summary and left out
+    here, so one bad file of an optional table does not fail the build.
 -#}
 {% test reject_share_within_limits(model, column_name, warn_share=none, error_share=none) %}
     {{ config(warn_if='>=1', error_if='>=2') }}
@@ -17,6 +19,7 @@ shares as (
         count(*) as row_count,
         sum(case when {{ column_name }} is not null then 1 else 0 end) as rejected_count
     from {{ model }}
+    where source_row_number <> 0
 ),
 
 measured as (

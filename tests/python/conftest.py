@@ -6,11 +6,13 @@ the developer's `segments.duckdb` and can share one built world per session.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +157,20 @@ def run_dbt(
     return result
 
 
+def build_world(
+    base: Path, customers: int, seed: int, build_args: list[str], *generate_args: str
+) -> tuple[World, Path]:
+    """Generate ``base/raw``, run ``dbt <build_args>`` on it once, and keep a copy of that
+    warehouse (``base/after_first_build.duckdb``) for tests that rebuild from it."""
+    raw = base / "raw"
+    truth = generate(raw, customers, seed, *generate_args)
+    world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
+    run_dbt(build_args, raw_dir=raw, db_path=world.db_path, work_dir=base)
+    pristine = base / "after_first_build.duckdb"
+    shutil.copyfile(world.db_path, pristine)
+    return world, pristine
+
+
 @pytest.fixture(scope="session")
 def dirty_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """600 generated customers with injected dirt (mixed layout: folders, parquet), built once."""
@@ -183,3 +199,40 @@ def selection_config(**overrides: Any) -> SelectionConfig:
         "agglomerative_sample_size": defaults["segment_ward_sample_size"],
     }
     return SelectionConfig(**(fields | overrides))
+
+
+BAD_FILES_ORDERS_HEADER = (
+    "order_id,customer_id,ordered_at,status,currency,order_total,discount_total,sales_channel"
+)
+
+
+def drop_bad_order_files(raw: Path) -> None:
+    """Drop held-out bad files into ``raw/shop_orders/`` of a generated world: one with
+    ragged records (records 2 and 4; record 3 spans two lines), a 0-byte file, a ZIP saved
+    as .csv and a file that is not valid UTF-8. The engine tests build them too."""
+    folder = raw / "shop_orders"
+    # A table may be a file and a folder at once (list_raw_files reads both).
+    folder.mkdir(exist_ok=True)
+    good = "{id},00000001,2026-01-05T10:00:00Z,completed,EUR,10.00,0,web"
+    records = [
+        good.format(id="R1"),  # record 1
+        good.format(id="R2") + ",surplus",  # record 2: too many fields
+        '"R3",00000001,2026-01-05T10:00:00Z,completed,EUR,10.00,0,"we\nb"',  # 3: two lines
+        "R4,00000001,2026-01-05T10:00:00Z",  # record 4: too few fields
+        good.format(id="R5"),  # record 5
+        good.format(id="R6"),  # record 6
+    ]
+    (folder / "2099-ragged.csv").write_text(
+        BAD_FILES_ORDERS_HEADER + "\n" + "\n".join(records) + "\n"
+    )
+    (folder / "2099-zero-bytes.csv").write_bytes(b"")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as workbook:
+        workbook.writestr("xl/workbook.xml", "<workbook/>")
+    (folder / "2099-workbook.csv").write_bytes(archive.getvalue())
+    (folder / "2099-not-utf8.csv").write_bytes(
+        (
+            BAD_FILES_ORDERS_HEADER + "\nR9,00000001,2026-01-05T10:00:00Z,completed,EUR,1,0,w"
+        ).encode()
+        + b"\xff\xfe\n"
+    )

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, World, dbt_env, generate
+from conftest import REPO, World, dbt_env, generate, project_vars
+from lift_reference import lift_statistics
 
 BIN = Path(sys.executable).parent
 SEED = 21
@@ -598,3 +599,85 @@ def test_drift_flag_is_what_the_refit_policy_reads(activation_world: ActivationW
     signals = frame(activation_world.world, "select * from intermediate.int_segment_refit_signals")
     assert list(signals.columns) == ["model_version", "is_refit_recommended"]
     assert len(signals) >= 1 and signals["model_version"].is_unique
+
+
+def expected_lift_counts(world: World) -> pd.DataFrame:
+    """Treated and control customers and purchasers per run and segment, from the history
+    and the completed orders: the window of a run runs from its as-of date to the next
+    run's (the last run's is empty at this build's as-of date, END_DATE)."""
+    history = frame(
+        world,
+        "select customer_id, as_of_date, model_version, segment_id, is_control_group"
+        " from marts.fct_segment_history",
+    )
+    purchases = frame(
+        world,
+        "select customer_id, ordered_at from intermediate.int_orders_filtered where is_purchase",
+    )
+    runs = history[["as_of_date", "model_version"]].drop_duplicates()
+    runs = runs.sort_values(["as_of_date", "model_version"]).reset_index(drop=True)
+    runs["window_end"] = runs["as_of_date"].shift(-1).fillna(pd.Timestamp(END_DATE))
+    runs = runs[runs["window_end"] > runs["as_of_date"]]
+    ordered_at = purchases["ordered_at"].dt.tz_localize(None)
+    rows = []
+    for run in runs.itertuples():
+        in_window = (ordered_at >= run.as_of_date) & (ordered_at < run.window_end)
+        purchasers = set(purchases.loc[in_window, "customer_id"])
+        customers = history[
+            (history["as_of_date"] == run.as_of_date)
+            & (history["model_version"] == run.model_version)
+            & (history["segment_id"] != -2)
+        ]
+        customers = customers.assign(purchased=customers["customer_id"].isin(purchasers))
+        for (segment_id, is_control), group in customers.groupby(
+            ["segment_id", "is_control_group"]
+        ):
+            rows.append(
+                {
+                    "as_of_date": run.as_of_date,
+                    "model_version": run.model_version,
+                    "segment_id": segment_id,
+                    "group": "control" if is_control else "treated",
+                    "customers": len(group),
+                    "purchasers": int(group["purchased"].sum()),
+                }
+            )
+    counts = pd.DataFrame(rows).pivot_table(
+        index=["as_of_date", "model_version", "segment_id"],
+        columns="group",
+        values=["customers", "purchasers"],
+        fill_value=0,
+    )
+    counts.columns = [f"{group}_{measure}" for measure, group in counts.columns]
+    return counts
+
+
+def test_campaign_lift_is_the_reference_on_the_history(activation_world: ActivationWorld) -> None:
+    """Counts from the history and the orders, statistics from the Python reference."""
+    world = activation_world.world
+    lift = frame(world, "select * from marts.rpt_segment_campaign_lift")
+    lift = lift.set_index(["as_of_date", "model_version", "segment_id"]).sort_index()
+    expected = expected_lift_counts(world).sort_index()
+    assert lift.index.equals(expected.index)
+    assert lift["run_number"].nunique() == len(RUN_DATES) - 1
+    assert lift["purchase_rate_ratio"].notna().sum() >= 3  # not only the null branches
+    min_group_customers = project_vars()["lift_min_group_customers"]
+    for key, row in lift.iterrows():
+        counts = expected.loc[key]
+        treated = (int(counts["treated_purchasers"]), int(counts["treated_customers"]))
+        control = (int(counts["control_purchasers"]), int(counts["control_customers"]))
+        assert (row["treated_purchaser_count"], row["treated_customer_count"]) == treated, key
+        assert (row["control_purchaser_count"], row["control_customer_count"]) == control, key
+        if control[1] == 0 or treated[1] == 0:
+            assert row["lift_verdict"] == "too few customers"
+            continue
+        reference = lift_statistics(treated, control, min_group_customers)
+        assert row["lift_verdict"] == reference.lift_verdict, key
+        for column, value in vars(reference).items():
+            if column == "lift_verdict":
+                continue
+            if value is None:
+                assert pd.isna(row[column]), (key, column)
+            else:
+                # bounds, ratios and the detectable lift are rounded to 10 decimals
+                assert row[column] == pytest.approx(value, rel=1e-9, abs=1e-10), (key, column)

@@ -224,27 +224,6 @@ def test_missing_required_column_names_table_file_and_column(tmp_path: Path) -> 
     assert "Raw table 'shop_orders'" in message
 
 
-def test_ragged_csv_names_file_and_lines(tmp_path: Path) -> None:
-    """A row with more fields than the header: the error names the file and the line."""
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    rows = [f"{i:04d},0042,2026-01-05T10:00:00Z,completed,EUR,10.00,0,web" for i in range(1, 30)]
-    rows[4] += ",surplus,fields"  # line 6 of the file (line 1 is the header)
-    (raw / "shop_orders.csv").write_text(ORDERS_HEADER + "\n" + "\n".join(rows) + "\n")
-    result = run_dbt(
-        ["run", "-s", "base_shop__orders"],
-        raw_dir=raw,
-        db_path=tmp_path / "w.duckdb",
-        work_dir=tmp_path,
-        check=False,
-    )
-    assert result.returncode != 0
-    message = " ".join(result.stdout.split())
-    assert "Raw table 'shop_orders', file" in message
-    assert "shop_orders.csv" in message
-    assert "Lines with more fields: 6" in message
-
-
 def test_missing_required_table_is_named(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()

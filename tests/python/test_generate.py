@@ -146,13 +146,35 @@ def first_failure(checks: list[tuple[str, pd.Series]], index: pd.Index) -> pd.Se
     return reason
 
 
-def dedup(frame: pd.DataFrame, reason: pd.Series, key: pd.DataFrame, normal: pd.DataFrame):
+def drop_month(frame: pd.DataFrame) -> pd.Series:
+    """The month of a monthly drop (``YYYY-MM.csv``) a row came from; '' for other files."""
+    return frame["_file"].str.extract(r"^(\d{4}-\d{2})\.csv$", expand=False).fillna("")
+
+
+def dedup(
+    frame: pd.DataFrame,
+    reason: pd.Series,
+    key: pd.DataFrame,
+    normal: pd.DataFrame,
+    by_drop: bool = False,
+):
     """Among rows that passed all checks, the last row per key (by file name, then row) wins;
-    the others are duplicates if their normalised values equal the winner's, else superseded."""
+    the others are duplicates if their normalised values equal the winner's, else superseded.
+
+    ``by_drop`` (point-in-time tables): the ranking runs per key and drop month, and a drop's
+    winner equal to the key's previous version is a duplicate (an unchanged re-export)."""
     passed = reason == ""
     key_text, signature = joined(key), joined(normal)
+    drop = drop_month(frame) if by_drop else pd.Series("", index=frame.index)
     candidates = pd.DataFrame(
-        {"key": key_text, "sig": signature, "file": frame["_file"], "row": frame["_row"]}
+        {
+            "key": key_text + "|" + drop,
+            "item": key_text,
+            "drop": drop,
+            "sig": signature,
+            "file": frame["_file"],
+            "row": frame["_row"],
+        }
     )[passed]
     ordered = candidates.sort_values(["file", "row"], kind="stable")
     winner_sig = ordered.groupby("key")["sig"].last()
@@ -162,6 +184,9 @@ def dedup(frame: pd.DataFrame, reason: pd.Series, key: pd.DataFrame, normal: pd.
     reason = reason.copy()
     reason.loc[losers.index[same]] = "duplicate"
     reason.loc[losers.index[~same]] = "superseded"
+    winners = ordered[is_winner].sort_values(["item", "drop"], kind="stable")
+    unchanged = winners["sig"] == winners.groupby("item")["sig"].shift()
+    reason.loc[winners.index[unchanged.to_numpy()]] = "duplicate"
     return reason
 
 
@@ -229,7 +254,7 @@ def validate(out: Path) -> tuple[dict[str, pd.DataFrame], dict]:
             "sales_channel": norm_enum(orders["sales_channel"]),
         }
     )
-    orders["reason"] = dedup(orders, reason, normal[["order_id"]], normal)
+    orders["reason"] = dedup(orders, reason, normal[["order_id"]], normal, by_drop=True)
     staged_orders = set(normal.loc[orders["reason"] == "", "order_id"])
 
     items = frames["shop_order_items"]
@@ -334,7 +359,7 @@ def validate(out: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     normal = tickets[list(TABLE_COLUMNS["support_tickets"])].apply(norm_enum)
     normal["created_at"] = norm_ts(tickets["created_at"])
     normal["resolved_at"] = norm_ts(tickets["resolved_at"])
-    tickets["reason"] = dedup(tickets, reason, normal[["ticket_id"]], normal)
+    tickets["reason"] = dedup(tickets, reason, normal[["ticket_id"]], normal, by_drop=True)
 
     campaigns = frames["marketing_campaigns"]
     normal = campaigns[list(TABLE_COLUMNS["marketing_campaigns"])].apply(norm_text)
@@ -431,9 +456,11 @@ def test_mixed_layout_files(mixed: Path) -> None:
     assert all(re.fullmatch(r"\d{4}-\d{2}\.csv", name) for name in months)
     parts = sorted(path.name for path in (mixed / "web_events").iterdir())
     assert parts == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
-    for table in ("shop_order_items", "crm_customers", "support_tickets"):
+    assert {path.name for path in (mixed / "support_tickets").iterdir()} <= set(months)
+    for table in ("shop_order_items", "crm_customers"):
         assert (mixed / f"{table}.csv").is_file()
     assert not (mixed / "shop_orders.csv").exists()
+    assert not (mixed / "support_tickets.csv").exists()
 
 
 def test_flat_layout_files(flat: Path) -> None:
@@ -512,14 +539,22 @@ def test_orphan_cascade_follows_rejected_orders(mixed: Path) -> None:
     # every orphan points at an order that was rejected (possibly via its blanked id)
     assert not set(orphans["order_id"]) & staged_ids
     assert set(items.loc[items["order_id"].isin(rejected_ids), "reason"]) <= {"orphan"}
-    # a superseded order is re-exported with its new status in the next monthly file
+    # a status change within one monthly drop leaves a superseded row; one re-exported in the
+    # next monthly drop leaves two staged versions (point in time), with different statuses
     superseded = orders[orders["reason"] == "superseded"]
     winners = orders[orders["reason"] == ""]
     pairs = superseded.merge(winners, on="order_id", suffixes=("_old", "_new"))
     assert len(pairs) == len(superseded) > 0
-    assert (pairs["_file_new"] > pairs["_file_old"]).all()
+    assert (pairs["_file_new"] == pairs["_file_old"]).all()
     assert (pairs["status_old"] != pairs["status_new"]).all()
-    assert set(items.loc[items["order_id"].isin(pairs["order_id"]), "reason"]) <= {
+    versions = winners[winners.duplicated("order_id", keep=False)].sort_values(["_file", "_row"])
+    first, last = versions.groupby("order_id").nth(0), versions.groupby("order_id").nth(-1)
+    changes = first.merge(last, on="order_id", suffixes=("_old", "_new"))
+    assert len(changes) > 0
+    assert (changes["_file_new"] > changes["_file_old"]).all()
+    assert (changes["status_old"] != changes["status_new"]).all()
+    changed_ids = set(pairs["order_id"]) | set(changes["order_id"])
+    assert set(items.loc[items["order_id"].isin(changed_ids), "reason"]) <= {
         "",
         "duplicate",
         "missing_key",

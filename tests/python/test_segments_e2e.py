@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from conftest import World, generate, run_dbt
+from conftest import World, build_world, generate, run_dbt
 
 SEED = 5
 CUSTOMERS = 3_000
@@ -115,12 +115,7 @@ class SegmentWorld:
 def segment_world(tmp_path_factory: pytest.TempPathFactory) -> SegmentWorld:
     """3,000 clean customers, whole project built once; a copy of the warehouse is kept."""
     base = tmp_path_factory.mktemp("segment_world")
-    raw = base / "raw"
-    truth = generate(raw, CUSTOMERS, SEED, *CHUNK)
-    world = World(raw_dir=raw, truth_dir=truth, db_path=base / "warehouse.duckdb", work_dir=base)
-    run_dbt(["build", *WITH_UPSTREAM], raw_dir=raw, db_path=world.db_path, work_dir=base)
-    pristine = base / "after_first_build.duckdb"
-    shutil.copyfile(world.db_path, pristine)
+    world, pristine = build_world(base, CUSTOMERS, SEED, ["build", *WITH_UPSTREAM], *CHUNK)
     return SegmentWorld(world, take_snapshot(world.db_path, base), pristine)
 
 

@@ -12,12 +12,14 @@ from conftest import project_vars
 from custseg.clustering import PreprocessConfig
 from custseg.project_vars import SettingError
 from custseg.segments.refit import (
+    REFIT_SELECTION_SETTINGS,
     StoredVersion,
     active_version,
     decide_refit,
     drift_signal,
 )
 from custseg.segments.settings import (
+    SELECTION_VARS,
     SelectionSettings,
     features_from_config,
     preprocess_config,
@@ -101,10 +103,10 @@ CURRENT = stored(1, date(2026, 10, 20))
         ([CURRENT], {"drift_recommended": False}, False, None),
         # every stored model was trained after the as-of date
         ([stored(1, date(2026, 12, 1))], {}, True, "trained after the as-of date"),
-        # a changed selection setting alone does not refit
+        # a changed guard alone does not refit (it is noted)
         (
             [CURRENT],
-            {"selection_settings": selection(pinned_n_clusters=5).to_dict()},
+            {"selection_settings": selection(min_segment_share=0.05).to_dict()},
             False,
             None,
         ),
@@ -147,10 +149,53 @@ def test_single_segment_fallback_refits_once_enough_customers_arrive(
 
 
 def test_changed_selection_settings_are_noted_not_refitted() -> None:
-    decision = decide([CURRENT], selection_settings=selection(k_max=8).to_dict())
+    decision = decide([CURRENT], selection_settings=selection(ward_sample_size=500).to_dict())
     assert not decision.refit
-    assert "k_max" in decision.notes[0]
+    assert "ward_sample_size" in decision.notes[0]
     assert "next refit" in decision.describe()
+
+
+@pytest.mark.parametrize(
+    ("changed", "reason"),
+    [
+        (
+            {"algorithms": ("gmm",)},
+            "var algorithms changed from ['kmeans', 'gmm'] (model version 1) to ['gmm']",
+        ),
+        (
+            {"pinned_algorithm": "kmeans"},
+            "var segment_algorithm changed from None (model version 1) to 'kmeans'",
+        ),
+        (
+            {"pinned_n_clusters": 5},
+            "var segment_n_clusters changed from None (model version 1) to 5",
+        ),
+        ({"k_min": 3}, "var segment_k_min changed from 2 (model version 1) to 3"),
+        ({"k_max": 8}, "var segment_k_max changed from 12 (model version 1) to 8"),
+    ],
+)
+def test_changed_candidate_settings_refit_and_name_the_var(changed, reason) -> None:
+    """Issue 16: a changed `algorithms`, pinned algorithm or k is a refit, with its reason."""
+    decision = decide([CURRENT], selection_settings=selection(**changed).to_dict())
+    assert decision.refit
+    assert decision.reasons == (reason,)
+    assert decision.notes == ()
+
+
+def test_unchanged_candidate_settings_do_not_refit_after_a_json_round_trip() -> None:
+    stored_json = {**SELECTION, "algorithms": list(SELECTION["algorithms"])}
+    assert not decide([stored(1, AS_OF, selection=stored_json)]).refit
+
+
+def test_candidate_setting_missing_from_an_old_model_does_not_refit() -> None:
+    """A model stored before a setting existed records nothing for it: no refit for that."""
+    old = {key: value for key, value in SELECTION.items() if key != "pinned_n_clusters"}
+    assert not decide([stored(1, AS_OF, selection=old)]).refit
+
+
+def test_every_refit_setting_is_a_selection_setting_with_a_var() -> None:
+    assert set(REFIT_SELECTION_SETTINGS) <= set(SELECTION) == set(SELECTION_VARS)
+    assert set(SELECTION_VARS.values()) <= set(project_vars())
 
 
 def test_several_reasons_are_all_reported() -> None:

@@ -103,6 +103,9 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Engines:
     base = tmp_path_factory.mktemp("engines")
     raw = base / "raw"
     shared.generate(raw, CUSTOMERS, SEED)
+    # Held-out bad files (ragged records, 0 bytes, a ZIP, not UTF-8): the same quarantine
+    # and the same rejected records, with the same numbers, on both engines.
+    shared.drop_bad_order_files(raw)
     # A copy of the project: Spark's Derby writes derby.log into the folder dbt runs in.
     project = shared.copy_project(base / "project")
     spark_work = base / "spark"

@@ -1,7 +1,8 @@
 {#-
     The daily grain of the CLV models: one row per customer and day with at least one
-    purchase (an order with is_purchase) before the as-of date. Several purchases on one
-    day count as one purchase of their summed revenue.
+    purchase (an order with is_purchase, in the version known on the as-of date) before
+    the as-of date. Several purchases on one day count as one purchase of their summed
+    revenue.
 -#}
 
 with
@@ -24,6 +25,7 @@ purchases as (
     where
         orders.is_purchase
         and orders.ordered_date < as_of_dates.as_of_date
+        and {{ is_version_known_on('as_of_dates.as_of_date', 'orders') }}
 ),
 
 final as (

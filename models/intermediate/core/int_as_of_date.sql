@@ -1,7 +1,10 @@
 {#-
     The one place that resolves the build's as-of date (exclusive): var `as_of_date`
-    (YYYY-MM-DD) when set, else the day after the latest staged order. Every feature
-    ignores data on or after it; Python models read it from here too.
+    (YYYY-MM-DD) when set, else the day after the latest staged order or, if later, the
+    date the latest dated drop of orders became known (macro `drop_known_date`: a monthly
+    drop is known from the first day of the next month), so that a default build sees every
+    drop. Every feature ignores data on or after it, and uses each order and ticket in the
+    version known on it; Python models read it from here too.
 -#}
 
 {%- set as_of_var = var('as_of_date') %}
@@ -18,7 +21,10 @@ orders as (
 ),
 
 latest_order as (
-    select max(ordered_date) as latest_order_date from orders
+    select
+        max(ordered_date) as latest_order_date,
+        max(valid_from_date) as latest_drop_known_date
+    from orders
 ),
 
 final as (
@@ -26,7 +32,11 @@ final as (
         {% if as_of_var is not none -%}
             cast('{{ as_of_var }}' as date)
         {%- else -%}
-            cast({{ dbt.dateadd('day', 1, 'latest_order_date') }} as date)
+            case
+                when latest_drop_known_date > {{ dbt.dateadd('day', 1, 'latest_order_date') }}
+                    then latest_drop_known_date
+                else cast({{ dbt.dateadd('day', 1, 'latest_order_date') }} as date)
+            end
         {%- endif %} as as_of_date,
         latest_order_date,
         {{ 'true' if as_of_var is not none else 'false' }} as is_set_by_var

@@ -1,6 +1,8 @@
 {#-
     Support history of each customer before the as-of date (docs block `support_features`):
-    tickets opened before it; a ticket resolved on or after it counts as open.
+    tickets opened before it, each in the version known on it (an open ticket whose
+    resolution arrived in a later drop counts as open); a ticket resolved on or after it
+    counts as open.
 -#}
 
 with
@@ -24,7 +26,9 @@ tickets_before_as_of as (
         tickets.resolution_hours
     from tickets
     cross join as_of
-    where tickets.created_at < cast(as_of.as_of_date as {{ dbt.type_timestamp() }})
+    where
+        tickets.created_at < cast(as_of.as_of_date as {{ dbt.type_timestamp() }})
+        and {{ is_version_known_on('as_of.as_of_date', 'tickets') }}
 ),
 
 final as (

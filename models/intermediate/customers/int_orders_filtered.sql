@@ -1,4 +1,8 @@
-{#- Orders placed before the as-of date (any status), with the flags the customer features count. -#}
+{#-
+    Orders placed before the as-of date (any status), each in the version known on the as-of
+    date (macro `is_version_known_on`: a later return is not seen by an earlier build), with
+    the flags the customer features count.
+-#}
 
 with
 
@@ -36,7 +40,9 @@ final as (
 
     from orders
     cross join as_of
-    where orders.ordered_at < cast(as_of.as_of_date as {{ dbt.type_timestamp() }})
+    where
+        orders.ordered_at < cast(as_of.as_of_date as {{ dbt.type_timestamp() }})
+        and {{ is_version_known_on('as_of.as_of_date', 'orders') }}
 )
 
 select * from final

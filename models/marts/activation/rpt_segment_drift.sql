@@ -570,6 +570,8 @@ final as (
         stale_segment_share,
         {{ ratio('churned_customer_count', 'ordering_customer_count') }} as churn_rate,
         control_customer_count,
+        -- the counts behind the purchase rates, which rpt_segment_campaign_lift tests
+        cast(coalesce(treated_customer_count, 0) as {{ dbt.type_bigint() }}) as treated_customer_count,
 
         -- numerics: response while the run was live (null without a window)
         case when has_response_window then touched_customer_count end as touched_customer_count,
@@ -582,6 +584,12 @@ final as (
         case
             when has_response_window then attributed_revenue / nullif(allocated_campaign_cost, 0)
         end as roas,
+        case
+            when has_response_window then cast(treated_purchaser_count as {{ dbt.type_bigint() }})
+        end as treated_purchaser_count,
+        case
+            when has_response_window then cast(control_purchaser_count as {{ dbt.type_bigint() }})
+        end as control_purchaser_count,
         case
             when has_response_window then {{ ratio('treated_purchaser_count', 'treated_customer_count') }}
         end as treated_purchase_rate,

@@ -25,9 +25,13 @@ final as (
         -- booleans
         is_purchase,
 
-        -- timestamps
+        -- dates and timestamps
         ordered_at,
-        cast(ordered_at as date) as ordered_date
+        cast(ordered_at as date) as ordered_date,
+
+        -- point in time: the version known from valid_from_date until valid_to_date
+        valid_from_date,
+        valid_to_date
 
     from validated_orders
     where reject_reason is null

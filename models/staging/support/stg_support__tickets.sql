@@ -24,9 +24,13 @@ final as (
         is_complaint,
         is_resolved,
 
-        -- timestamps
+        -- dates and timestamps
         created_at,
-        resolved_at
+        resolved_at,
+
+        -- point in time: the version known from valid_from_date until valid_to_date
+        valid_from_date,
+        valid_to_date
 
     from validated_tickets
     where reject_reason is null

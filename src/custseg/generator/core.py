@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from custseg.generator import config as cfg
 from custseg.generator.dirt import dirty_campaigns, inject
+from custseg.generator.drops import export_state_changes
 from custseg.generator.rows import Rows
 from custseg.generator.world import (
     Horizon,
@@ -228,6 +229,8 @@ def generate(options: Options, progress: TextIO | None = sys.stderr) -> dict:
         append_truth(options.truth_dir, truth, first=chunk == 0)
         dirt_rng = make_rng(options.seed, _STREAM_DIRT, chunk)
         for group in groups:
+            if mixed:
+                export_state_changes(group, last_month)
             if options.dirt:
                 inject(group, dirt_rng, mixed, last_month, campaigns.campaign_id)
             for rows in group.values():

@@ -4,8 +4,13 @@ Each defect goes into rows of its own (never two defects in one row), either by 
 clean row in place or by appending a modified copy. The planted reason is stored in
 ``Rows.fate`` and follows the validation precedence of the dbt project, so the counts in
 ``dirt.json`` are exact. Rows that later rows win against in deduplication get ``duplicate``
-or ``superseded``; the winning copy is always appended after the row it replaces (and, for
-monthly order drops, may move to the next month's file).
+or ``superseded``; the winning copy is always appended after the row it replaces.
+
+Monthly drops (``mixed`` layout: orders and tickets) are point in time: each drop date keeps
+its own version of a row. A state change re-exported in a later drop (an order completed,
+returned in the next month's drop; a ticket exported open, resolved in the next drop) is
+therefore a second staged version, not a ``superseded`` row; only a change within one drop
+is. An unchanged copy in a later drop is the ``duplicate`` (the earlier row is the version).
 """
 
 from __future__ import annotations
@@ -79,29 +84,68 @@ def _mark(rows: Rows, indices: np.ndarray, reason: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _state_changes(
+    rows: Rows,
+    rng: np.random.Generator,
+    earlier: np.ndarray,
+    finals: np.ndarray,
+    movable: np.ndarray | None,
+) -> None:
+    """Mark rows re-exported with a new state (``finals`` are the appended new states).
+
+    With monthly drops (``movable`` given: rows not in the last month's drop), half of the
+    new states move to the next month's drop, which makes the earlier row a staged version
+    of its own; the other half change within one drop, so the earlier row is ``superseded``.
+    """
+    within_drop = np.ones(len(earlier), dtype=bool)
+    if movable is not None:
+        within_drop = ~(movable[earlier] & (rng.random(len(earlier)) < 0.5))
+        rows.aux["file_key"][finals[~within_drop]] += 1
+    _mark(rows, earlier[within_drop], "superseded")
+
+
+def _duplicates(
+    rows: Rows, rng: np.random.Generator, duplicated: np.ndarray, movable: np.ndarray | None
+) -> np.ndarray:
+    """Append exact copies of ``duplicated``; return the copies' indices.
+
+    With monthly drops, half of the copies of movable rows go to the next month's drop: an
+    unchanged re-export, so the later copy is the ``duplicate`` and the original the version.
+    """
+    copies = rows.append_copies(duplicated)
+    later = np.zeros(len(duplicated), dtype=bool)
+    if movable is not None:
+        later = movable[duplicated] & (rng.random(len(duplicated)) < 0.5)
+        rows.aux["file_key"][copies[later]] += 1
+    _mark(rows, duplicated[~later], "duplicate")
+    _mark(rows, copies[later], "duplicate")
+    return copies
+
+
+def _movable(rows: Rows, mixed: bool, last_month: int) -> np.ndarray | None:
+    """Rows whose re-export may go to the next monthly drop (None without monthly drops)."""
+    return rows.aux["file_key"] < last_month if mixed else None
+
+
 def dirty_orders(rows: Rows, rng: np.random.Generator, mixed: bool, last_month: int) -> None:
     """Orders: status changes re-exported, duplicates, rejects and messy-but-valid values."""
     rates = cfg.DIRT_RATES["shop_orders"]
-    picker = Picker(rng, len(rows))
+    picker = Picker(rng, len(rows), used=rows.aux.get("reserved"))
     status = rows.aux["status"]
-    movable = rows.aux["file_key"] < last_month if mixed else np.ones(len(rows), dtype=bool)
+    movable = _movable(rows, mixed, last_month)
 
-    # superseded: an earlier export with the previous status; the final row comes later
-    superseded = picker.pick(rates["superseded"], np.isin(status, (0, 2)) & movable)
-    finals = rows.append_copies(superseded)
-    if mixed:
-        rows.aux["file_key"][finals] += 1
-    previous = np.where(status[superseded] == 0, "pending", "completed")
-    rows.set("status", superseded, previous.tolist())
-    _mark(rows, superseded, "superseded")
+    # status changes: an earlier export with the previous status (pending, then completed;
+    # completed, then returned); the row with the new status comes later
+    changed = picker.pick(rates["superseded"], np.isin(status, (0, 2)))
+    finals = rows.append_copies(changed)
+    previous = np.where(status[changed] == 0, "pending", "completed")
+    rows.set("status", changed, previous.tolist())
+    _state_changes(rows, rng, changed, finals, movable)
 
     # duplicates: the same order exported again, sometimes in the next monthly drop and with
     # the timestamp rendered in another (equivalent) form
     duplicated = picker.pick(rates["duplicate"])
-    copies = rows.append_copies(duplicated)
-    if mixed:
-        later = movable[duplicated] & (rng.random(len(duplicated)) < 0.5)
-        rows.aux["file_key"][copies[later]] += 1
+    copies = _duplicates(rows, rng, duplicated, movable)
     reform = copies[rng.random(len(copies)) < 0.5]
     rows.set(
         "ordered_at",
@@ -110,7 +154,6 @@ def dirty_orders(rows: Rows, rng: np.random.Generator, mixed: bool, last_month: 
             rows.aux["ts"][reform], (rows.aux["form"][reform] + 1) % 3, rows.aux["offset"][reform]
         ),
     )
-    _mark(rows, duplicated, "duplicate")
 
     missing = picker.pick(rates["missing_key"])
     blank_order, blank_customer = _halves(rng, missing)
@@ -306,21 +349,20 @@ def dirty_web_events(rows: Rows, rng: np.random.Generator) -> None:
         rows.set(column, chosen, [value] * len(chosen))
 
 
-def dirty_tickets(rows: Rows, rng: np.random.Generator) -> None:
+def dirty_tickets(rows: Rows, rng: np.random.Generator, mixed: bool, last_month: int) -> None:
     """Tickets: exported while open and again when resolved, rejects, unmapped topics."""
     rates = cfg.DIRT_RATES["support_tickets"]
-    picker = Picker(rng, len(rows))
+    picker = Picker(rng, len(rows), used=rows.aux.get("reserved"))
     resolved = ~rows.aux["open"]
+    movable = _movable(rows, mixed, last_month)
 
-    superseded = picker.pick(rates["superseded"], resolved)
-    rows.append_copies(superseded)
-    rows.set("resolved_at", superseded, pa.nulls(len(superseded), pa.string()))
-    rows.set("satisfaction_score", superseded, pa.nulls(len(superseded), pa.string()))
-    _mark(rows, superseded, "superseded")
+    opened = picker.pick(rates["superseded"], resolved)
+    finals = rows.append_copies(opened)
+    rows.set("resolved_at", opened, pa.nulls(len(opened), pa.string()))
+    rows.set("satisfaction_score", opened, pa.nulls(len(opened), pa.string()))
+    _state_changes(rows, rng, opened, finals, movable)
 
-    duplicated = picker.pick(rates["duplicate"])
-    rows.append_copies(duplicated)
-    _mark(rows, duplicated, "duplicate")
+    _duplicates(rows, rng, picker.pick(rates["duplicate"]), movable)
 
     missing = picker.pick(rates["missing_key"])
     blank_ticket, blank_customer = _halves(rng, missing)
@@ -413,6 +455,6 @@ def inject(
     if "web_events" in tables:
         dirty_web_events(tables["web_events"], rng)
     if "support_tickets" in tables:
-        dirty_tickets(tables["support_tickets"], rng)
+        dirty_tickets(tables["support_tickets"], rng, mixed, last_month)
     if "marketing_events" in tables:
         dirty_marketing_events(tables["marketing_events"], rng, campaign_ids)

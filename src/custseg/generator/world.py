@@ -685,7 +685,13 @@ def simulate_tickets(
             "topic": fmt.pick(cfg.TICKET_TOPICS, topic),
             "satisfaction_score": pc.if_else(pa.array(has_score), fmt.integers(score), null),
         },
-        aux={"customer": customers.index[owner], "ts": created, "open": is_open},
+        aux={
+            "customer": customers.index[owner],
+            "ts": created,
+            "open": is_open,
+            "resolved_ts": resolved,
+            "file_key": month_index(created),
+        },
     )
 
 

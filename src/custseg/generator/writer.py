@@ -15,7 +15,7 @@ from custseg.generator.rows import Rows
 from custseg.generator.world import month_name
 
 LAYOUTS = ("mixed", "flat")
-ORDERS_FOLDER = "shop_orders"
+MONTHLY_FOLDERS = ("shop_orders", "support_tickets")  # tables written as monthly drops
 WEB_FOLDER = "web_events"
 CSV_BATCH_ROWS = 100_000  # rows rendered to CSV text at once (bounds the transient memory)
 
@@ -23,8 +23,10 @@ CSV_BATCH_ROWS = 100_000  # rows rendered to CSV text at once (bounds the transi
 class ExportWriter:
     """Writes raw tables chunk by chunk.
 
-    ``mixed``: ``shop_orders/YYYY-MM.csv`` monthly drops, ``web_events/part-NNNNN.parquet``
-    (one part per chunk, all columns strings) and one CSV per other table. ``flat``: one CSV
+    ``mixed``: ``shop_orders/YYYY-MM.csv`` and ``support_tickets/YYYY-MM.csv`` monthly drops
+    (a row goes to the drop of its ``file_key`` month; the dbt project reads the month as the
+    date its rows became known), ``web_events/part-NNNNN.parquet`` (one part per chunk, all
+    columns strings) and one CSV per other table. ``flat``: one CSV
     per table. Files are only ever appended to, so memory stays bounded by one chunk.
     """
 
@@ -38,18 +40,18 @@ class ExportWriter:
     def clear(self) -> None:
         """Remove earlier output of the generator (only the files and folders it writes)."""
         self.out.mkdir(parents=True, exist_ok=True)
-        for folder in (ORDERS_FOLDER, WEB_FOLDER):
+        for folder in (*MONTHLY_FOLDERS, WEB_FOLDER):
             if (self.out / folder).is_dir():
                 shutil.rmtree(self.out / folder)
         for table in TABLES:
             (self.out / f"{table}.csv").unlink(missing_ok=True)
         if self.layout == "mixed":
-            (self.out / ORDERS_FOLDER).mkdir()
-            (self.out / WEB_FOLDER).mkdir()
+            for folder in (*MONTHLY_FOLDERS, WEB_FOLDER):
+                (self.out / folder).mkdir()
 
     def write(self, rows: Rows, part: int) -> None:
         """Append one chunk of one table; ``part`` numbers the Parquet part files."""
-        if self.layout == "mixed" and rows.table == "shop_orders":
+        if self.layout == "mixed" and rows.table in MONTHLY_FOLDERS:
             by_month = rows.take(np.argsort(rows.aux["file_key"], kind="stable"))
             keys = by_month.aux["file_key"]
             for key in np.unique(keys):
@@ -58,7 +60,7 @@ class ExportWriter:
                     np.searchsorted(keys, key, "right"),
                 )
                 subset = by_month.slice(int(start), int(stop))
-                self._append_csv(self.out / ORDERS_FOLDER / f"{month_name(key)}.csv", subset)
+                self._append_csv(self.out / rows.table / f"{month_name(key)}.csv", subset)
         elif self.layout == "mixed" and rows.table == "web_events":
             table = pa.table(rows.columns)
             path = self.out / WEB_FOLDER / f"part-{part:05d}.parquet"

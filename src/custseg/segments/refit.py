@@ -17,6 +17,18 @@ from typing import Any
 import pandas as pd
 
 from custseg.clustering import SINGLE_SEGMENT
+from custseg.segments.settings import SELECTION_VARS
+
+REFIT_SELECTION_SETTINGS: tuple[str, ...] = (
+    "algorithms",
+    "pinned_algorithm",
+    "k_min",
+    "k_max",
+    "pinned_n_clusters",
+)
+"""Selection settings whose change refits: they decide which models are candidates. The
+others (share guards, ward's sub-sample, the minimum customers) only change how the candidates
+are judged or fitted, so a changed one is noted and applies at the next refit."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,23 @@ def _normalised(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True))
 
 
+def _changed_candidate_settings(
+    active: StoredVersion, selection_settings: Mapping[str, Any]
+) -> list[str]:
+    """One refit reason per var of :data:`REFIT_SELECTION_SETTINGS` changed since ``active``.
+
+    Each names the var and both values, e.g. ``var algorithms changed from ['kmeans', 'gmm']
+    (model version 1) to ['gmm']``.
+    """
+    stored, current = _normalised(active.selection_settings), _normalised(selection_settings)
+    return [
+        f"var {SELECTION_VARS[field]} changed from {stored[field]!r} (model version "
+        f"{active.model_version}) to {current.get(field)!r}"
+        for field in REFIT_SELECTION_SETTINGS
+        if field in stored and stored[field] != current.get(field)
+    ]
+
+
 def active_version(versions: Sequence[StoredVersion], as_of_date: date) -> StoredVersion | None:
     """The stored version a build with ``as_of_date`` uses, or ``None``.
 
@@ -102,16 +131,21 @@ def decide_refit(
     4. the active model was trained more than ``refit_after_days`` before the as-of date
        (counted in as-of days, never wall-clock days);
     5. the configured features or preprocessing differ from the active model's;
-    6. the previous build's drift report recommends a refit (``drift_recommended``; ``None``
+    6. a selection setting of :data:`REFIT_SELECTION_SETTINGS` (vars ``algorithms``,
+       ``segment_algorithm``, ``segment_k_min``, ``segment_k_max``, ``segment_n_clusters``)
+       differs from the active model's (a setting the stored model does not record, from
+       before it existed, counts as unchanged);
+    7. the previous build's drift report recommends a refit (``drift_recommended``; ``None``
        when no drift report exists);
-    7. the active model is the single-segment fallback fitted on fewer than ``min_fit_rows``
+    8. the active model is the single-segment fallback fitted on fewer than ``min_fit_rows``
        customers, and this build's fit sample (``fit_rows``) has at least that many (a
        project first pointed at toy files clusters as soon as the real data arrives; a
        fallback fitted because no feature survived preprocessing does not refit build
        after build).
 
-    Selection settings (algorithms, k range, pins, guards) that differ from the active model's
-    do not trigger a refit; they apply at the next one, and the decision notes it.
+    Other selection settings (guards, ward's sub-sample, minimum customers) that differ from
+    the active model's do not trigger a refit; they apply at the next one, and the decision
+    notes it.
     """
     latest_created = max(versions, key=lambda v: v.model_version) if versions else None
     active = active_version(versions, as_of_date)
@@ -142,6 +176,7 @@ def decide_refit(
                 f"the configured features or preprocessing differ from model version "
                 f"{active.model_version}'s ({', '.join(changed)})"
             )
+        reasons.extend(_changed_candidate_settings(active, selection_settings))
         if drift_recommended:
             reasons.append("the previous build's drift report recommends a refit")
         if (

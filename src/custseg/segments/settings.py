@@ -80,6 +80,20 @@ def preprocess_config(
     return PreprocessConfig.from_dict({**data.to_dict(), **overrides})
 
 
+SELECTION_VARS: dict[str, str] = {
+    "algorithms": "algorithms",
+    "k_min": "segment_k_min",
+    "k_max": "segment_k_max",
+    "pinned_algorithm": "segment_algorithm",
+    "pinned_n_clusters": "segment_n_clusters",
+    "min_segment_share": "segment_min_share",
+    "max_segment_share": "segment_max_share",
+    "ward_sample_size": "segment_ward_sample_size",
+    "min_customers": "segment_min_customers",
+}
+"""The dbt var behind each field of :class:`SelectionSettings` (for messages that name it)."""
+
+
 @dataclass(frozen=True)
 class SelectionSettings:
     """The candidate search settings users set with dbt vars (docs block `segment_settings`).

@@ -26,6 +26,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
 
         -- ids
         {{ clean_text('campaign_id') }} as campaign_id,
@@ -74,6 +75,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_key_missing then 'missing_key'
             when started_at is null then 'unparseable_timestamp'
             when started_at > {{ run_started_at_utc() }} then 'future_timestamp'

@@ -43,6 +43,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
         _is_erased as is_erased,
 
         -- ids
@@ -81,6 +82,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when event_at is null then 'unparseable_timestamp'

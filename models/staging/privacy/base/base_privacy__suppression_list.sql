@@ -32,6 +32,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
         _is_erased as is_erased,
 
         -- ids
@@ -66,6 +67,7 @@ validated as {{ cte_not_materialized() }} (
         *,
         case when is_reason_known then reason_source_value else 'suppress_marketing' end as reason,
         case
+            when read_error is not null then read_error
             when is_erased then 'erased'
             when is_key_missing then 'missing_key'
         end as validation_reason

@@ -20,7 +20,8 @@ staged_orders as {{ cte_not_materialized() }} (
         order_id,
         rate_to_reporting
     from validated_orders
-    where reject_reason is null
+    -- the current version (an order's versions differ in status, not in what was bought)
+    where reject_reason is null and valid_to_date is null
 ),
 
 parsed as {{ cte_not_materialized() }} (
@@ -28,6 +29,7 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
 
         -- ids
         {{ clean_text('order_id') }} as order_id,
@@ -65,6 +67,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_key_missing then 'missing_key'
             when unit_price_original is null or quantity is null then 'unparseable_amount'
             when unit_price_original < 0 then 'negative_amount'

@@ -54,6 +54,8 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
+        {{ drop_known_date('_source_file') }} as valid_from_date,
         _is_erased as is_erased,
 
         -- ids
@@ -116,6 +118,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when ordered_at is null then 'unparseable_timestamp'
@@ -135,6 +138,7 @@ deduplicated as {{ cte_not_materialized() }} (
         key_columns=['order_id'],
         compared_columns=['customer_id', 'ordered_at', 'order_status', 'currency_code',
                           'order_total_original', 'discount_total_original', 'sales_channel'],
+        known_date_column='valid_from_date',
     ) }}
 ),
 
@@ -159,8 +163,12 @@ final as {{ cte_not_materialized() }} (
         -- booleans
         is_purchase,
 
-        -- timestamps
+        -- dates and timestamps
         ordered_at,
+
+        -- point in time: the version known from valid_from_date until valid_to_date
+        valid_from_date,
+        valid_to_date,
 
         -- validation
         source_file,

@@ -34,6 +34,8 @@ parsed as {{ cte_not_materialized() }} (
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _read_error as read_error,
+        {{ drop_known_date('_source_file') }} as valid_from_date,
         _is_erased as is_erased,
 
         -- ids
@@ -77,6 +79,7 @@ validated as {{ cte_not_materialized() }} (
     select
         *,
         case
+            when read_error is not null then read_error
             when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when created_at is null then 'unparseable_timestamp'
@@ -95,6 +98,7 @@ deduplicated as {{ cte_not_materialized() }} (
         key_columns=['ticket_id'],
         compared_columns=['customer_id', 'created_at', 'resolved_at', 'channel', 'topic',
                           'satisfaction_score'],
+        known_date_column='valid_from_date',
     ) }}
 ),
 
@@ -115,9 +119,13 @@ final as {{ cte_not_materialized() }} (
         is_complaint,
         resolved_at is not null as is_resolved,
 
-        -- timestamps
+        -- dates and timestamps
         created_at,
         resolved_at,
+
+        -- point in time: the version known from valid_from_date until valid_to_date
+        valid_from_date,
+        valid_to_date,
 
         -- validation
         source_file,

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from dbt.adapters.base import available
 from dbt.adapters.base.impl import PythonJobHelper
 from dbt.adapters.spark import SparkConnectionManager, SparkCredentials
 from dbt.adapters.spark.impl import SparkAdapter
@@ -117,6 +118,34 @@ class SparkSessionAdapter(SparkAdapter):
     @property
     def default_python_submission_method(self) -> str:
         return "session"
+
+    @available
+    def inspect_raw_file(
+        self,
+        path: str,
+        file_format: str,
+        encoding: str | None,
+        delimiter: str | None,
+        cache_dir: str,
+    ) -> str:
+        """The verdict on one raw file (`custseg.raw_files.inspect_raw_file`), for Jinja.
+
+        DuckDB calls the same function through SQL (`custseg.duckdb_plugin`); here dbt's own
+        process inspects the file, which assumes the raw folder is on the driver's file system
+        (as the listing's paths are). Spark's reader marks ragged records itself.
+        """
+        from custseg.raw_files import inspect_raw_file
+
+        return inspect_raw_file(path, file_format, encoding, delimiter, cache_dir, False)
+
+    @available
+    def list_files(self, folder: str) -> list[list[str]]:
+        """Every file under `folder` as [absolute path, relative path]
+        (`custseg.raw_files.list_files`), for Jinja: Spark's `binaryFile` listing leaves out
+        0-byte files."""
+        from custseg.raw_files import list_files
+
+        return list_files(folder)
 
     def generate_python_submission_response(self, submission_result: Any) -> Any:
         from dbt.adapters.contracts.connection import AdapterResponse
