@@ -1,5 +1,6 @@
 {#-
-    Upgrades a warehouse built before the renames of README "Changes" in place (on-run-start).
+    Upgrades a warehouse built before the renames and schema moves of README "Changes" in
+    place (on-run-start).
     Relations that carry state from build to build (the segment model registry) are copied
     to their new name when the new one does not exist yet, so an incremental model finds its
     rows in `{{ this }}` and keeps the same model versions and segment ids. Then the old
@@ -17,6 +18,16 @@
         ('marts', 'rpt_clv_parameters', 'intermediate', 'int_clv_parameters_fitted', false),
         ('intermediate', 'int_segment_runs_ordered', 'marts', 'fct_segment_runs', false),
     ] -%}
+    {#- Relations that moved schema under the same name (issue 15: personal data left the
+        published schema `marts`). The old copy holds personal data and no state: it is
+        dropped, and the model builds the new one. -#}
+    {%- set moved = [
+        ('marts', 'dim_customer_contacts', 'restricted'),
+        ('marts', 'rpt_rejected_rows_restricted', 'restricted'),
+    ] -%}
+    {%- for old_schema, name, new_schema in moved -%}
+        {%- do renames.append((old_schema, name, new_schema, name, false)) -%}
+    {%- endfor -%}
     {#- The hook returns its statements, so dbt runs and commits them like any hook; the
         relation cache, filled before on-run-start, is told about each change so that an
         incremental model sees its copied rows in `this`. -#}

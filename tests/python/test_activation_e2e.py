@@ -535,7 +535,7 @@ def _digits(phone: str) -> str:
 
 
 def test_ad_hashes_match_an_independent_computation(activation_world: ActivationWorld) -> None:
-    contacts = frame(activation_world.world, "select * from marts.dim_customer_contacts")
+    contacts = frame(activation_world.world, "select * from restricted.dim_customer_contacts")
     contacts["email_hash"] = contacts["email"].map(
         lambda e: sha(e.strip().lower()) if isinstance(e, str) else None
     )

@@ -167,7 +167,7 @@ def test_bi_report_masks_personal_data(dirty_world: World) -> None:
     assert masked, "the generator injects CRM rejects"
     assert not any("@" in values for (values,) in masked)
     full = dirty_world.query(
-        "select raw_values from marts.rpt_rejected_rows_restricted "
+        "select raw_values from restricted.rpt_rejected_rows_restricted "
         "where source_table = 'crm_customers'"
     )
     assert any("@" in values for (values,) in full)

@@ -25,7 +25,7 @@ import pytest
 from conftest import REPO, generate, run_dbt
 from custseg.engine_diff import compare_frames
 from custseg.warehouse_diff import compare_warehouses
-from custseg.warehouse_renames import RENAMED_RELATIONS
+from custseg.warehouse_renames import MOVED_RELATIONS, RENAMED_RELATIONS
 
 # The last commit of main before the renames; its tables are what users have today.
 BEFORE_RENAMES = "d07e9fe"
@@ -108,6 +108,16 @@ def test_old_relations_are_gone(upgraded) -> None:
         names |= {row[0] for row in con.sql("select view_name from duckdb_views()").fetchall()}
     assert not set(RENAMED_RELATIONS) & names
     assert set(RENAMED_RELATIONS.values()) <= names
+    with duckdb.connect(str(upgraded["after"]), read_only=True) as con:
+        schemas = dict(
+            con.sql(
+                "select table_name, schema_name from duckdb_tables() "
+                "where table_name in ? order by all",
+                params=[list(MOVED_RELATIONS)],
+            ).fetchall()
+        )
+    # moved relations (personal data) exist only in their new schema, no copy in `marts`
+    assert schemas == {name: new for name, (_, new) in MOVED_RELATIONS.items()}
 
 
 def test_every_relation_holds_what_the_old_build_left(upgraded) -> None:
@@ -144,3 +154,5 @@ def test_the_upgrade_macro_and_the_python_list_agree() -> None:
     macro = (REPO / "macros" / "upgrade" / "upgrade_renamed_relations.sql").read_text()
     pairs = dict(re.findall(r"\('\w+', '(\w+)', '\w+', '(\w+)', (?:true|false)\)", macro))
     assert pairs == RENAMED_RELATIONS
+    moves = re.findall(r"\('(\w+)', '(\w+)', '(\w+)'\)", macro)
+    assert {name: (old, new) for old, name, new in moves} == MOVED_RELATIONS

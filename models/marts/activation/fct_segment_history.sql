@@ -7,6 +7,7 @@
     the earlier attempt.
 -#}
 
+-- depends_on: {{ ref('erasure_requests') }}
 {#- delete+insert by the unique key; on Spark, an overwrite of this run's partitions. -#}
 {{ config(**run_history_incremental_config(['as_of_date', 'model_version'])) }}
 

@@ -22,6 +22,15 @@ source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('crm', 'crm_customers')) }}
 ),
 
+erasure_requests as {{ cte_not_materialized() }} (
+    select * from {{ ref('erasure_requests') }}
+),
+
+erased as {{ cte_not_materialized() }} (
+    -- Rows of customers on the erasure list keep only their place (rejected as `erased`).
+    {{ erased_rows_masked('source', 'erasure_requests', raw_columns) }}
+),
+
 country_codes as {{ cte_not_materialized() }} (
     select * from {{ ref('country_codes') }}
 ),
@@ -32,6 +41,7 @@ parsed as {{ cte_not_materialized() }} (
         _source_file as source_file,
         _source_row_number as source_row_number,
         _read_error as read_error,
+        _is_erased as is_erased,
 
         -- ids
         {{ clean_text('customer_id') }} as customer_id,
@@ -61,7 +71,7 @@ parsed as {{ cte_not_materialized() }} (
         {%- for column in raw_columns %}
             {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from source
+    from erased
 ),
 
 looked_up as {{ cte_not_materialized() }} (
@@ -81,6 +91,7 @@ validated as {{ cte_not_materialized() }} (
         *,
         case
             when read_error is not null then read_error
+            when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when updated_at is null then 'unparseable_timestamp'
             when signup_at is null and not is_signup_blank then 'unparseable_timestamp'

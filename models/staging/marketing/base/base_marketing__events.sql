@@ -16,6 +16,15 @@ source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('marketing', 'marketing_events')) }}
 ),
 
+erasure_requests as {{ cte_not_materialized() }} (
+    select * from {{ ref('erasure_requests') }}
+),
+
+erased as {{ cte_not_materialized() }} (
+    -- Rows of customers on the erasure list keep only their place (rejected as `erased`).
+    {{ erased_rows_masked('source', 'erasure_requests', raw_columns) }}
+),
+
 event_types as {{ cte_not_materialized() }} (
     select * from {{ ref('map_marketing_event_types') }}
 ),
@@ -35,6 +44,7 @@ parsed as {{ cte_not_materialized() }} (
         _source_file as source_file,
         _source_row_number as source_row_number,
         _read_error as read_error,
+        _is_erased as is_erased,
 
         -- ids
         {{ clean_text('campaign_id') }} as campaign_id,
@@ -53,7 +63,7 @@ parsed as {{ cte_not_materialized() }} (
         {%- for column in raw_columns %}
             {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from source
+    from erased
 ),
 
 looked_up as {{ cte_not_materialized() }} (
@@ -73,6 +83,7 @@ validated as {{ cte_not_materialized() }} (
         *,
         case
             when read_error is not null then read_error
+            when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when event_at is null then 'unparseable_timestamp'
             when event_at > {{ run_started_at_utc() }} then 'future_timestamp'

@@ -18,12 +18,22 @@ source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('privacy', 'suppression_list')) }}
 ),
 
+erasure_requests as {{ cte_not_materialized() }} (
+    select * from {{ ref('erasure_requests') }}
+),
+
+erased as {{ cte_not_materialized() }} (
+    -- Rows of customers on the erasure list keep only their place (rejected as `erased`).
+    {{ erased_rows_masked('source', 'erasure_requests', raw_columns) }}
+),
+
 parsed as {{ cte_not_materialized() }} (
     select
         -- lineage
         _source_file as source_file,
         _source_row_number as source_row_number,
         _read_error as read_error,
+        _is_erased as is_erased,
 
         -- ids
         {{ clean_text('customer_id') }} as customer_id,
@@ -42,7 +52,7 @@ parsed as {{ cte_not_materialized() }} (
         {%- for column in raw_columns %}
             {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from source
+    from erased
 ),
 
 mapped as {{ cte_not_materialized() }} (
@@ -58,6 +68,7 @@ validated as {{ cte_not_materialized() }} (
         case when is_reason_known then reason_source_value else 'suppress_marketing' end as reason,
         case
             when read_error is not null then read_error
+            when is_erased then 'erased'
             when is_key_missing then 'missing_key'
         end as validation_reason
     from mapped

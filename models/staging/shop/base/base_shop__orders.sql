@@ -20,12 +20,28 @@ source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('shop', 'shop_orders')) }}
 ),
 
+erasure_requests as {{ cte_not_materialized() }} (
+    select * from {{ ref('erasure_requests') }}
+),
+
+erased as {{ cte_not_materialized() }} (
+    -- Rows of customers on the erasure list keep only their place (rejected as `erased`).
+    {{ erased_rows_masked('source', 'erasure_requests', raw_columns) }}
+),
+
 order_statuses as {{ cte_not_materialized() }} (
     select * from {{ ref('map_order_statuses') }}
 ),
 
 fx_rates as {{ cte_not_materialized() }} (
     select * from {{ ref('fx_rates') }}
+),
+
+order_total_rules as {{ cte_not_materialized() }} (
+    -- Plausible range of an order total per currency, from configuration (seed
+    -- plausibility_rules), never from the data: a row's verdict does not change as days arrive.
+    select * from {{ ref('plausibility_rules') }}
+    where source_table = 'shop_orders' and column_name = 'order_total'
 ),
 
 fx_rates_to_reporting as {{ cte_not_materialized() }} (
@@ -40,6 +56,7 @@ parsed as {{ cte_not_materialized() }} (
         _source_row_number as source_row_number,
         _read_error as read_error,
         {{ drop_known_date('_source_file') }} as valid_from_date,
+        _is_erased as is_erased,
 
         -- ids
         {{ clean_text('order_id') }} as order_id,
@@ -67,7 +84,7 @@ parsed as {{ cte_not_materialized() }} (
         {%- for column in raw_columns %}
             {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from source
+    from erased
 ),
 
 converted as {{ cte_not_materialized() }} (
@@ -76,6 +93,11 @@ converted as {{ cte_not_materialized() }} (
         coalesce(order_statuses.order_status, 'unknown') as order_status,
         coalesce(order_statuses.is_purchase, false) as is_purchase,
         fx_rates_to_reporting.rate_to_reporting,
+        coalesce(
+            parsed.order_total_original < order_total_rules.min_value
+            or parsed.order_total_original > order_total_rules.max_value,
+            false
+        ) as is_order_total_implausible,
         {{ convert_amount('parsed.order_total_original', 'fx_rates_to_reporting.rate_to_reporting') }}
             as order_total,
         {{ convert_amount('parsed.discount_total_original', 'fx_rates_to_reporting.rate_to_reporting') }}
@@ -88,6 +110,8 @@ converted as {{ cte_not_materialized() }} (
             parsed.currency_code = fx_rates_to_reporting.currency_code
             and cast(parsed.ordered_at as date) >= fx_rates_to_reporting.valid_from
             and cast(parsed.ordered_at as date) < fx_rates_to_reporting.valid_to
+    left join order_total_rules
+        on parsed.currency_code = order_total_rules.currency_code
 ),
 
 validated as {{ cte_not_materialized() }} (
@@ -95,6 +119,7 @@ validated as {{ cte_not_materialized() }} (
         *,
         case
             when read_error is not null then read_error
+            when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when ordered_at is null then 'unparseable_timestamp'
             when ordered_at > {{ run_started_at_utc() }} then 'future_timestamp'
@@ -102,6 +127,7 @@ validated as {{ cte_not_materialized() }} (
                 then 'unparseable_amount'
             when order_total_original < 0 or discount_total_original < 0 then 'negative_amount'
             when rate_to_reporting is null then 'unknown_currency'
+            when is_order_total_implausible then 'implausible_amount'
         end as validation_reason
     from converted
 ),

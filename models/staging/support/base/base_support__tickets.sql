@@ -16,6 +16,15 @@ source as {{ cte_not_materialized() }} (
     {{ read_raw_table(source('support', 'support_tickets')) }}
 ),
 
+erasure_requests as {{ cte_not_materialized() }} (
+    select * from {{ ref('erasure_requests') }}
+),
+
+erased as {{ cte_not_materialized() }} (
+    -- Rows of customers on the erasure list keep only their place (rejected as `erased`).
+    {{ erased_rows_masked('source', 'erasure_requests', raw_columns) }}
+),
+
 ticket_topics as {{ cte_not_materialized() }} (
     select * from {{ ref('map_ticket_topics') }}
 ),
@@ -27,6 +36,7 @@ parsed as {{ cte_not_materialized() }} (
         _source_row_number as source_row_number,
         _read_error as read_error,
         {{ drop_known_date('_source_file') }} as valid_from_date,
+        _is_erased as is_erased,
 
         -- ids
         {{ clean_text('ticket_id') }} as ticket_id,
@@ -52,7 +62,7 @@ parsed as {{ cte_not_materialized() }} (
         {%- for column in raw_columns %}
             {{ column }} as raw_{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from source
+    from erased
 ),
 
 mapped as {{ cte_not_materialized() }} (
@@ -70,6 +80,7 @@ validated as {{ cte_not_materialized() }} (
         *,
         case
             when read_error is not null then read_error
+            when is_erased then 'erased'
             when is_key_missing then 'missing_key'
             when created_at is null then 'unparseable_timestamp'
             when resolved_at is null and not is_resolved_at_blank then 'unparseable_timestamp'
