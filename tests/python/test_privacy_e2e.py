@@ -58,11 +58,12 @@ class Customer:
 
 @dataclass(frozen=True)
 class Build:
-    """One build of the world: its warehouse copy and its export folders."""
+    """One build of the world: copies of its warehouse, its published file and its exports."""
 
     db_path: Path
     activation_dir: Path
     marts_dir: Path
+    published_path: Path
 
 
 def _build(project: Path, raw: Path, base: Path, db_path: Path, as_of: str | None, n: int):
@@ -81,11 +82,14 @@ def _build(project: Path, raw: Path, base: Path, db_path: Path, as_of: str | Non
     snapshot = base / f"build{n}"
     snapshot.mkdir()
     shutil.copyfile(db_path, snapshot / "warehouse.duckdb")
+    # what BI tools open: the file this build published (dbt_env's SEGMENTS_PUBLISH_PATH)
+    shutil.copyfile(base / "published" / "segments.duckdb", snapshot / "published.duckdb")
     shutil.copytree(base / "exports", snapshot / "exports")
     return Build(
         snapshot / "warehouse.duckdb",
         snapshot / "exports" / "activation",
         snapshot / "exports" / "marts",
+        snapshot / "published.duckdb",
     )
 
 
@@ -214,6 +218,8 @@ def test_no_personal_values_where_bi_reads(world) -> None:
     first = world["builds"][0]
     personal = read_personal_values(world["raw"] / "crm_customers.csv")
     hits = scan_warehouse(first.db_path, personal, schemas=("marts",))
+    # every relation of the published file, whatever its schema
+    hits += scan_warehouse(first.published_path, personal)
     hits += scan_files(first.marts_dir, personal)
     assert not hits, "personal data where BI reads:\n" + "\n".join(map(str, hits[:40]))
     # the scan finds what it looks for: the restricted schema holds every kind
@@ -257,6 +263,7 @@ def test_the_customer_to_erase_was_everywhere_before(world) -> None:
 def test_an_erased_customer_is_gone(world, build: int) -> None:
     built, customer = world["builds"][build], world["customer"]
     hits = _rows_mentioning(built.db_path, customer)
+    hits += _rows_mentioning(built.published_path, customer)
     hits += _files_mentioning(built.activation_dir, customer)
     hits += _files_mentioning(built.marts_dir, customer)
     assert not hits, "the erased customer is still there:\n" + "\n".join(hits[:40])
