@@ -115,11 +115,13 @@ def write_german_campaigns(raw: Path) -> list[dict]:
 
 
 def write_latin1_tickets(raw: Path) -> None:
-    """Append a ticket whose topic has an umlaut, and save support_tickets.csv as Latin-1."""
-    path = raw / "support_tickets.csv"
-    text = path.read_text(encoding="utf-8")
-    text += "T-LATIN1,00000001,2025-03-01T10:00:00Z,,email,rückfrage,\n"
-    path.write_bytes(text.encode("latin-1"))
+    """Append a ticket whose topic has an umlaut to the March 2025 drop, and save every
+    monthly drop of support_tickets/ as Latin-1 (the table's declared encoding)."""
+    for path in sorted((raw / "support_tickets").glob("*.csv")):
+        text = path.read_text(encoding="utf-8")
+        if path.name == "2025-03.csv":
+            text += "T-LATIN1,00000001,2025-03-01T10:00:00Z,,email,rückfrage,\n"
+        path.write_bytes(text.encode("latin-1"))
 
 
 @pytest.fixture(scope="module")
