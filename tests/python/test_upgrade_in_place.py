@@ -139,17 +139,28 @@ def test_every_relation_holds_what_the_old_build_left(upgraded) -> None:
         assert name in diff.compared
     assert diff.only_left == []
     assert diff.column_mismatch == {}
-    # rpt_clv_backtest alone may differ in the last digits: it is now fitted on histories
-    # counted in SQL and summed on the engine (README "Changes"), so its floats equal the old
-    # ones within 1e-9 relative, not bit for bit; every other relation is exact
-    assert set(diff.differing) <= {"rpt_clv_backtest"}
+    # Three relations may differ, each for a documented reason (README "Changes"):
+    # - rpt_clv_backtest is fitted on histories counted in SQL and summed on the engine, and
+    #   rpt_segment_drift sums its campaign costs beside the lift counts it now exposes: their
+    #   floats equal the old ones within 1e-9 relative, not bit for bit;
+    # - rpt_segment_plots draws two new charts (migration matrix, drift over time); the old
+    #   charts' rows must be unchanged.
+    # Every other relation is exact.
+    assert set(diff.differing) <= {"rpt_clv_backtest", "rpt_segment_drift", "rpt_segment_plots"}
     for name in diff.differing:
         with (
             duckdb.connect(str(upgraded["before"]), read_only=True) as before,
             duckdb.connect(str(upgraded["after"]), read_only=True) as after,
         ):
             old, new = (con.table(f"marts.{name}").df() for con in (before, after))
-        frames = compare_frames(name, old, new, ignored_columns=["file_path"])
+        if name == "rpt_segment_plots":
+            assert set(new["plot_name"]) - set(old["plot_name"]) == {
+                "migration_matrix",
+                "drift_over_time",
+            }
+            new = new[new["plot_name"].isin(old["plot_name"])].reset_index(drop=True)
+        # columns added since (e.g. the lift counts) are new information, not a difference
+        frames = compare_frames(name, old, new[old.columns], ignored_columns=["file_path"])
         assert frames.equal, frames.describe()
 
 
