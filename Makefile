@@ -49,7 +49,8 @@ build: install ## Build the sample at 3 monthly as-of dates (history, drift, res
 	$(BIN)/python scripts/backfill.py --shipped
 	$(BIN)/dbt docs generate
 	@echo
-	@echo "Warehouse: $(abspath $(SEGMENTS_DB_PATH))"
+	@echo "Warehouse: $(abspath $(SEGMENTS_DB_PATH))  (the build's own file)"
+	@echo "Published: $(abspath $(or $(SEGMENTS_PUBLISH_PATH),published/segments.duckdb))  (BI tools: open it read-only)"
 	@echo "Docs:      $(abspath target/index.html)  (serve them: source $(BIN)/activate && dbt docs serve)"
 
 docs: install ## Regenerate the dbt docs (the same as `dbt docs generate` after any build)
