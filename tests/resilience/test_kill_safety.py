@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ from resilience_world import (
 FIRST_AS_OF = date(2026, 11, 1)
 """The as-of date of the first build (the generated world's default, seed 5)."""
 SEED = 15
-RANDOM_KILLS = 2
+RANDOM_KILLS = 3
+KILL_WINDOW = (0.1, 0.9)
+"""Random kills fall in this share of a typical build's duration (the first build's)."""
 EXPORT_KINDS = ("marts", "activation")
 
 
@@ -125,16 +128,23 @@ def test_builds_killed_at_seeded_random_times_recover(world: World) -> None:
     for number in range(RANDOM_KILLS):
         scenario = Scenario(None, len(PHASE_SCENARIOS) + 1 + number)
         before = Before.read(world)
-        delay = chooser.uniform(0.05, 1.0) * typical_seconds
+        # one kill in each stratum of the build's time (after dbt's start-up, before its
+        # end), so the kills spread over the build whatever the seed
+        stratum = (KILL_WINDOW[1] - KILL_WINDOW[0]) / RANDOM_KILLS
+        start = KILL_WINDOW[0] + number * stratum
+        delay = chooser.uniform(start, start + stratum) * typical_seconds
         build = world.start_build(scenario.build_vars)
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline and build.process.poll() is None:
             time.sleep(0.1)
         finished = build.process.poll() is not None
         build.kill()
+        output = re.sub(r"\x1b\[[0-9;]*m", "", build.tail(20000))  # no terminal colours
+        running = [line.strip() for line in output.splitlines() if " START " in line]
         print(
             f"random kill {number + 1}: after {delay:.1f} s of a build that takes about "
-            f"{typical_seconds:.0f} s" + (" (the build had already finished)" if finished else "")
+            f"{typical_seconds:.0f} s; "
+            + ("the build had already finished" if finished else f"last started: {running[-1:]}")
         )
         after_kill = assert_one_complete_version(world, before, scenario)
         recover(world, scenario, before, after_kill.log)

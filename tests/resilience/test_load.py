@@ -4,7 +4,7 @@ Each reader (``published_reader.py``, its own process) opens the published file 
 reads the publication it names, the segment count and the customer total in one connection,
 and closes it, again and again, while three builds run one after the other: a good build at
 an earlier as-of date, a build that fails on purpose (a var out of range breaks one late
-model after the exports were staged), and a good build at a later as-of date.
+model after the exports were staged), and a good build at a third as-of date.
 
 Every reader sees zero errors (no lock conflict, no half-written file), and each observation
 is exactly one publication: the segment count and customer total that publication has,
@@ -27,8 +27,10 @@ BUILDS = (
     ("good, earlier as-of date", "{as_of_date: '2026-09-01'}", True),
     # fct_segment_run_silhouettes needs at least 2 customers in its sample
     ("failing on purpose", "{as_of_date: '2026-11-20', drift_silhouette_sample_size: 1}", False),
-    ("good, later as-of date", "{as_of_date: '2026-11-21'}", True),
+    ("good, another as-of date", "{as_of_date: '2026-10-01'}", True),
 )
+"""Each good build publishes other segment counts or customer totals (fewer customers had
+signed up by an earlier as-of date), so that a reader mixing two publications is seen."""
 READER_SCRIPT = Path(__file__).with_name("published_reader.py")
 
 
@@ -63,6 +65,7 @@ def test_readers_see_whole_publications_through_good_and_failed_builds(
     order = list(dict.fromkeys(state.publication_id for state in states))
     expected = {state.publication_id: state.fingerprint for state in states}
     assert len(order) == 3, "the two good builds each published a new version"
+    assert len(set(expected.values())) == 3, f"publications not told apart: {expected}"
 
     seen: Counter = Counter()
     for out in outputs:
