@@ -7,7 +7,9 @@ build again with no manual step in between and checks the recovery:
 
 - at each named pause point (``custseg.pause_points``): ``staging``, ``fit``, ``scoring``,
   ``exports``, ``publishing`` (each reached for certain, then killed there);
-- at seeded random times during a build (``random.Random(SEED)``, so a failure replays).
+- at seeded random times during a build (``random.Random(SEED)``, so a failure replays);
+- between the renames of publishing: released from ``publishing`` and killed the moment the
+  first export folder is swapped in.
 
 Right after a kill: the published file opens read-only and still names the last good build
 (the same log, segment count and customer total), every export folder is one complete set
@@ -148,6 +150,33 @@ def test_builds_killed_at_seeded_random_times_recover(world: World) -> None:
         )
         after_kill = assert_one_complete_version(world, before, scenario)
         recover(world, scenario, before, after_kill.log)
+
+
+def test_a_build_killed_between_its_swaps_recovers(world: World, tmp_path: Path) -> None:
+    """Held at ``publishing``, released, and killed the moment its first export folder is
+    swapped in: before the other folder and the published file are (each a rename)."""
+    scenario = Scenario(None, len(PHASE_SCENARIOS) + 1 + RANDOM_KILLS)
+    before = Before.read(world)
+    pause_file = tmp_path / "paused"
+    build = world.start_build(
+        scenario.build_vars, SEGMENTS_PAUSE_AT="publishing", SEGMENTS_PAUSE_FILE=str(pause_file)
+    )
+    try:
+        build.wait_for_pause(pause_file, "publishing")
+        pause_file.unlink()
+        deadline = time.monotonic() + 60
+        # a tight loop: the renames that follow take milliseconds
+        while build.process.poll() is None and time.monotonic() < deadline:
+            if any(os.readlink(world.export_dir(k)) != before.links[k] for k in EXPORT_KINDS):
+                break
+    finally:
+        build.kill()
+    after_kill = assert_one_complete_version(world, before, scenario)
+    swapped = [k for k in EXPORT_KINDS if os.readlink(world.export_dir(k)) != before.links[k]]
+    published = after_kill.publication_id != before.published.publication_id
+    print(f"kill between swaps: swapped in {swapped}; published file renamed: {published}")
+    assert swapped, "the build was killed before its first swap"
+    recover(world, scenario, before, after_kill.log)
 
 
 def assert_previous_version_readable(world: World, before: Before) -> None:
