@@ -11,13 +11,15 @@ build again with no manual step in between and checks the recovery:
 - between the renames of publishing: released from ``publishing`` and killed the moment the
   first export folder is swapped in.
 
-Right after a kill: the published file opens read-only and still names the last good build
-(the same log, segment count and customer total), every export folder is one complete set
-(the previous one, or, for a random kill after its swap, the killed build's), and the
-activation manifests match their files (names, sizes, sha256). After the rerun: it
-succeeded and is published; the model registry, the segment history, the overrides and
-their merges lost no row and gained no duplicate, the history gained exactly this run; the
-exports are this run's, whole, and no temporary file or staging folder is left.
+Right after a kill: the published file opens read-only with one whole version: the last
+good build's (the same log, segment count and customer total; always so at a pause point,
+all of which come before the first rename), or, killed after its rename, the killed
+build's; every export folder is one complete set (the previous one, or, killed after its
+swap, the killed build's), and the activation manifests match their files (names, sizes,
+sha256). After the rerun: it succeeded and is published; the model registry, the segment
+history, the overrides and their merges lost no row and gained no duplicate, the history
+gained exactly this run; the exports are this run's, whole, and no temporary file or
+staging folder is left.
 """
 
 from __future__ import annotations
