@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 export SEGMENTS_DB_PATH ?= segments.duckdb
 export RAW_DATA_DIR ?= data/sample
 
-.PHONY: help install build docs serve lint test test-python test-user-options bench backfill sample clean
+.PHONY: help install build docs serve lint test test-python test-user-options test-resilience
+.PHONY: bench backfill sample clean
 .PHONY: readme-charts
 .PHONY: spark-install spark-up spark-down spark-test bench-spark
 MONTHS ?= 6
@@ -69,6 +70,9 @@ test: lint test-python ## Every test: lint, metadata, pytest (unit + end-to-end 
 
 test-user-options: install ## Slow end-to-end: every algorithm, PCA, BG/NBD and the overrides set by vars and seeds
 	$(BIN)/pytest -q -n 0 -m user_options tests/python/test_user_options_e2e.py
+
+test-resilience: install ## Slow end-to-end: builds SIGKILLed at each phase, 8 readers through 3 builds
+	$(BIN)/pytest -q -n 0 tests/resilience
 
 bench: install ## Scale runs: generate 100k and 1M customers, time dbt build, peak memory
 	$(BIN)/python scripts/bench.py
