@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 lint_target=target/lint
 mkdir -p "$lint_target"
 
-python_paths=(src tests/python tests/spark python_models scripts)
+python_paths=(src tests/python tests/spark tests/resilience python_models scripts)
 ruff check "${python_paths[@]}"
 ruff format --check "${python_paths[@]}"
 if [ "$#" -gt 0 ]; then sql_paths=("$@"); else sql_paths=(models tests); fi
